@@ -1,0 +1,42 @@
+# Relay: `make run` serves the embedded setup on 127.0.0.1:8000, `make test` runs every test.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed-stamp
+HOST ?= 127.0.0.1
+PORT ?= 8000
+TEST_DATA_DIR ?= var/test
+
+.PHONY: install run serve migrate test lint format check-migrations schema clean
+
+$(INSTALLED): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@
+
+install: $(INSTALLED)
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+run: migrate
+	$(BIN)/python manage.py bootstrap_demo
+	$(BIN)/python manage.py serve --host $(HOST) --port $(PORT)
+
+test: install
+	RELAY_DATA_DIR=$(TEST_DATA_DIR) $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+schema: install
+	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file docs/openapi.yaml
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

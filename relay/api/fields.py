@@ -1,0 +1,42 @@
+"""Serializer fields shared by every app."""
+
+import unicodedata
+
+from rest_framework import serializers
+
+# Line breaks and tabs are text; other control characters break CSV exports and terminals, lone
+# surrogates cannot be stored as UTF-8, and PostgreSQL refuses NUL outright.
+ALLOWED_CONTROL_CHARACTERS = frozenset("\n\r\t")
+REJECTED_CATEGORIES = frozenset({"Cc", "Cs"})
+
+
+def first_forbidden_character(text: str, *, multiline: bool) -> str | None:
+    allowed = ALLOWED_CONTROL_CHARACTERS if multiline else frozenset()
+    for character in text:
+        if character in allowed:
+            continue
+        if unicodedata.category(character) in REJECTED_CATEGORIES:
+            return character
+    return None
+
+
+class TextField(serializers.CharField):
+    """A CharField that accepts any Unicode text but no control characters or lone surrogates.
+
+    `multiline=True` also accepts line breaks and tabs (descriptions, notes).
+    """
+
+    default_error_messages = {
+        "control_character": "Must not contain control characters (found {codepoint}).",
+    }
+
+    def __init__(self, *, multiline: bool = False, **kwargs: object) -> None:
+        self.multiline = multiline
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: object) -> str:
+        text = super().to_internal_value(data)
+        forbidden = first_forbidden_character(text, multiline=self.multiline)
+        if forbidden is not None:
+            self.fail("control_character", codepoint=f"U+{ord(forbidden):04X}")
+        return text

@@ -1,0 +1,84 @@
+"""Page/page_size pagination with API.md's `{items, total, page, page_size, has_more}` body."""
+
+import functools
+from typing import Any
+
+from django.conf import settings
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from relay.api.parsing import parse_query
+
+
+class PageQuerySerializer(serializers.Serializer):
+    page = serializers.IntegerField(min_value=1, default=1, max_value=10**9)
+    page_size = serializers.IntegerField(min_value=1, required=False)
+
+    def validate_page_size(self, value: int) -> int:
+        if value > settings.RELAY_MAX_PAGE_SIZE:
+            raise serializers.ValidationError(
+                f"Ensure this value is less than or equal to {settings.RELAY_MAX_PAGE_SIZE}.",
+                code="max_value",
+            )
+        return value
+
+
+def page_parameters() -> list[OpenApiParameter]:
+    return [
+        OpenApiParameter("page", int, description="1-based page number (default 1)."),
+        OpenApiParameter(
+            "page_size",
+            int,
+            description=f"Items per page (default {settings.RELAY_PAGE_SIZE}, "
+            f"at most {settings.RELAY_MAX_PAGE_SIZE}).",
+        ),
+    ]
+
+
+@functools.cache
+def paginated_serializer(
+    item_serializer: type[serializers.Serializer],
+) -> type[serializers.Serializer]:
+    """The schema of a page of `item_serializer` items, named `Paginated<Item>List`."""
+    name = item_serializer.__name__.removesuffix("Serializer")
+    return type(
+        f"Paginated{name}ListSerializer",
+        (serializers.Serializer,),
+        {
+            "items": item_serializer(many=True),
+            "total": serializers.IntegerField(min_value=0),
+            "page": serializers.IntegerField(min_value=1),
+            "page_size": serializers.IntegerField(min_value=1),
+            "has_more": serializers.BooleanField(),
+        },
+    )
+
+
+def paginate(
+    request: Request,
+    queryset: QuerySet[Any],
+    item_serializer: type[serializers.Serializer],
+    *,
+    total: int | None = None,
+) -> Response:
+    """One page of an ordered queryset. Pass `total` when the caller keeps a count cheaper than
+    `COUNT(*)`."""
+    query = parse_query(PageQuerySerializer, request)
+    page = query["page"]
+    page_size = query.get("page_size") or settings.RELAY_PAGE_SIZE
+    if total is None:
+        total = queryset.count()
+    offset = (page - 1) * page_size
+    rows = list(queryset[offset : offset + page_size]) if offset < total else []
+    return Response(
+        {
+            "items": item_serializer(rows, many=True).data,
+            "total": total,
+            "page": page,
+            "page_size": page_size,
+            "has_more": offset + len(rows) < total,
+        }
+    )

@@ -1,0 +1,138 @@
+"""OpenAPI schema pieces: the API-key security scheme and the error responses of API.md."""
+
+from typing import Any
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiResponse, extend_schema_field
+from rest_framework import serializers
+
+from relay.api.auth import API_KEY_HEADER
+
+ERROR_DESCRIPTIONS = {
+    400: "Malformed JSON or a content type other than application/json.",
+    401: "Missing, unknown, revoked or expired API key.",
+    403: "The key's scopes do not allow this action.",
+    404: "No such resource in your tenant.",
+    409: "The resource's state does not allow this action.",
+    413: "The request body or declared upload is over the limit.",
+    422: "Validation failed; one item per failing field.",
+    429: "Too many requests for this key; see the Retry-After header.",
+    500: "Internal server error.",
+}
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+@extend_schema_field(
+    {"type": "array", "items": {"oneOf": [{"type": "string"}, {"type": "integer"}]}}
+)
+class LocationField(serializers.ListField):
+    pass
+
+
+class ValidationErrorItemSerializer(serializers.Serializer):
+    loc = LocationField(help_text='Path to the failing value, e.g. ["body", "artifact_types", 1].')
+    msg = serializers.CharField()
+    type = serializers.CharField()
+
+
+class ValidationErrorSerializer(serializers.Serializer):
+    detail = ValidationErrorItemSerializer(many=True)
+
+
+def error_responses(*status_codes: int) -> dict[int, OpenApiResponse]:
+    """Schema entries for the errors an operation documents beyond the common ones."""
+    return {
+        code: OpenApiResponse(
+            ValidationErrorSerializer if code == 422 else ErrorSerializer,
+            description=ERROR_DESCRIPTIONS[code],
+        )
+        for code in status_codes
+    }
+
+
+class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
+    target_class = "relay.api.auth.ApiKeyAuthentication"
+    name = "ApiKeyAuth"
+
+    def get_security_definition(self, auto_schema: AutoSchema) -> dict[str, str]:
+        return {"type": "apiKey", "in": "header", "name": API_KEY_HEADER}
+
+
+class DashboardSessionScheme(OpenApiAuthenticationExtension):
+    target_class = "relay.api.auth.DashboardSessionAuthentication"
+    name = "DashboardSession"
+
+    def get_security_definition(self, auto_schema: AutoSchema) -> dict[str, str]:
+        # The browser dashboard's session cookie; unsafe methods also need the X-CSRFToken header.
+        return {"type": "apiKey", "in": "cookie", "name": "sessionid"}
+
+
+def _component(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _error_content(component: str) -> dict[str, Any]:
+    return {"application/json": {"schema": _component(component)}}
+
+
+ERROR_COMPONENTS = {
+    "Error": {
+        "type": "object",
+        "properties": {"detail": {"type": "string"}},
+        "required": ["detail"],
+    },
+    "ValidationErrorItem": {
+        "type": "object",
+        "properties": {
+            "loc": {"type": "array", "items": {"oneOf": [{"type": "string"}, {"type": "integer"}]}},
+            "msg": {"type": "string"},
+            "type": {"type": "string"},
+        },
+        "required": ["loc", "msg", "type"],
+    },
+    "ValidationError": {
+        "type": "object",
+        "properties": {
+            "detail": {
+                "type": "array",
+                "items": {"$ref": "#/components/schemas/ValidationErrorItem"},
+            }
+        },
+        "required": ["detail"],
+    },
+}
+
+
+def _common_error_codes(operation: dict[str, Any]) -> list[int]:
+    parameters = operation.get("parameters", [])
+    codes = [401, 403, 429, 500]
+    if any(parameter["in"] == "path" for parameter in parameters):
+        codes.append(404)
+    if "requestBody" in operation:
+        codes += [400, 413, 422]
+    elif any(parameter["in"] == "query" for parameter in parameters):
+        codes.append(422)
+    return codes
+
+
+def add_common_error_responses(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """Document on every operation the errors any operation of its kind can return."""
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    for name, schema in ERROR_COMPONENTS.items():
+        schemas.setdefault(name, schema)
+    for path_item in result.get("paths", {}).values():
+        for operation in path_item.values():
+            responses = operation.setdefault("responses", {})
+            for code in _common_error_codes(operation):
+                responses.setdefault(
+                    str(code),
+                    {
+                        "description": ERROR_DESCRIPTIONS[code],
+                        "content": _error_content("ValidationError" if code == 422 else "Error"),
+                    },
+                )
+    return result

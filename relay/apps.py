@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class RelayConfig(AppConfig):
+    name = "relay"
+    verbose_name = "Relay"
+
+    def ready(self) -> None:
+        # Registers the X-API-Key security scheme with drf-spectacular.
+        from relay.api import schema  # noqa: F401

@@ -1,0 +1,247 @@
+"""Relay settings: one module, configured from the environment.
+
+Every variable has a laptop default (SQLite, local files, in-process worker) and fails at start-up
+when it is malformed. The README's configuration table lists them all.
+"""
+
+import os
+import re
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_str(name: str, default: str) -> str:
+    return os.environ.get(name, "") or default
+
+
+def env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if raw and not raw.isdigit():
+        raise ImproperlyConfigured(f"{name} must be a whole number, got {raw!r}")
+    return int(raw) if raw else default
+
+
+def env_bool(name: str, *, default: bool) -> bool:
+    raw = os.environ.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false, got {raw!r}")
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    raw = os.environ.get(name, "")
+    return [item.strip() for item in raw.split(",") if item.strip()] if raw else default
+
+
+def load_or_create_secret_key(data_dir: Path) -> str:
+    """The key lives beside the data it signs, is made on first run and is never committed."""
+    key_file = data_dir / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(50)
+    # O_EXCL: when two processes start at once, the second one reads the first one's key.
+    try:
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return key_file.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+DATA_DIR = Path(env_str("RELAY_DATA_DIR", "./var")).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+SECRET_KEY = os.environ.get("RELAY_SECRET_KEY") or load_or_create_secret_key(DATA_DIR)
+DEBUG = env_bool("RELAY_DEBUG", default=False)
+ALLOWED_HOSTS = env_list("RELAY_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
+CSRF_TRUSTED_ORIGINS = env_list("RELAY_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "relay",
+    "tenants",
+    "datasets",
+    "annotations",
+    "training",
+    "inference",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "relay.urls"
+WSGI_APPLICATION = "relay.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database: SQLite (WAL) under RELAY_DATA_DIR unless DATABASE_URL names another.
+DATABASE_URL = os.environ.get("DATABASE_URL", "")
+if DATABASE_URL:
+    try:
+        DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    except ValueError as error:
+        raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {error}") from None
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": DATA_DIR / "relay.sqlite3",
+            "OPTIONS": {
+                # IMMEDIATE: concurrent writers wait for the lock instead of failing midway.
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": (
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+                ),
+            },
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache: throttling counters. Shared through Redis when there is one, else per process.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Files
+STORAGE_BACKEND = env_str("RELAY_STORAGE", "local")
+if STORAGE_BACKEND not in {"local", "s3"}:
+    raise ImproperlyConfigured(f"RELAY_STORAGE must be local or s3, got {STORAGE_BACKEND!r}")
+MEDIA_ROOT = DATA_DIR / "files"
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+# Tests and `make run` serve static files straight from the app folders; no collectstatic needed.
+WHITENOISE_USE_FINDERS = True
+
+# --- Auth, sessions, security
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "dashboard"
+LOGOUT_REDIRECT_URL = "login"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = env_bool("RELAY_SECURE_COOKIES", default=False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+
+# --- Relay limits
+RELAY_MAX_JSON_BODY_BYTES = env_int("RELAY_MAX_JSON_BODY_BYTES", 4 * 1024 * 1024)
+RELAY_THROTTLE_RATE = env_str("RELAY_THROTTLE_RATE", "50/s")
+if not re.fullmatch(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", RELAY_THROTTLE_RATE):
+    raise ImproperlyConfigured(
+        "RELAY_THROTTLE_RATE must look like 50/s, 600/min or 1000/hour, "
+        f"got {RELAY_THROTTLE_RATE!r}"
+    )
+RELAY_PAGE_SIZE = env_int("RELAY_PAGE_SIZE", 50)
+RELAY_MAX_PAGE_SIZE = env_int("RELAY_MAX_PAGE_SIZE", 500)
+RELAY_KEY_LAST_USED_RESOLUTION = timedelta(seconds=60)
+RELAY_PUBLIC_URL = env_str("RELAY_PUBLIC_URL", "http://127.0.0.1:8000")
+# In-process worker threads for `serve` (embedded mode); 0 means workers run as their own processes.
+RELAY_EMBEDDED_WORKER_THREADS = env_int("RELAY_EMBEDDED_WORKER_THREADS", 0 if REDIS_URL else 2)
+
+# Django refuses request bodies over this before any view sees them; JSON bodies have their own,
+# smaller limit above, checked by the API's parser.
+DATA_UPLOAD_MAX_MEMORY_SIZE = RELAY_MAX_JSON_BODY_BYTES
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "relay.api.auth.ApiKeyAuthentication",
+        "relay.api.auth.DashboardSessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["relay.api.auth.HasRequiredScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["relay.api.throttling.PerKeyRateThrottle"],
+    "DEFAULT_PARSER_CLASSES": ["relay.api.parsing.LimitedJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "relay.api.errors.api_exception_handler",
+    "UNAUTHENTICATED_USER": None,
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Relay API",
+    "DESCRIPTION": (
+        "Find artifacts in audio: datasets, uploads, labels, training and inference. "
+        "Authenticate with the `X-API-Key` header."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"ApiKeyScopeEnum": "tenants.models.Scope"},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "relay.api.schema.add_common_error_responses",
+    ],
+}
+
+LOG_LEVEL = env_str("RELAY_LOG_LEVEL", "INFO").upper()
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {"django.request": {"level": "ERROR"}},
+}
