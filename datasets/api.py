@@ -11,7 +11,7 @@ from datasets.serializers import (
     DatasetSerializer,
     DatasetUpdateSerializer,
 )
-from relay.api.pagination import page_parameters, paginate, paginated_serializer
+from relay.api.pagination import PageQuerySerializer, paginate, paginated_serializer
 from relay.api.parsing import parse_body, parse_query
 from relay.api.views import TenantApiView
 
@@ -24,7 +24,7 @@ class DatasetListApi(TenantApiView):
     @extend_schema(
         tags=TAGS,
         operation_id="list_datasets",
-        parameters=[DatasetQuerySerializer, *page_parameters()],
+        parameters=[DatasetQuerySerializer, PageQuerySerializer],
         responses=paginated_serializer(DatasetSerializer),
     )
     def get(self, request: Request) -> Response:

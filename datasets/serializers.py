@@ -1,3 +1,4 @@
+from django.core.validators import RegexValidator
 from rest_framework import serializers
 
 from datasets.models import ArtifactType, Dataset
@@ -9,17 +10,17 @@ MAX_ARTIFACT_TYPES = 100
 
 
 class ArtifactTypeInputSerializer(serializers.Serializer):
-    name = serializers.RegexField(
-        ARTIFACT_TYPE_NAME_PATTERN,
+    name = TextField(
         min_length=1,
         max_length=64,
-        error_messages={"invalid": "Use 1-64 letters, digits, '_' or '-'."},
+        validators=[
+            RegexValidator(ARTIFACT_TYPE_NAME_PATTERN, "Use 1-64 letters, digits, '_' or '-'.")
+        ],
     )
     description = TextField(multiline=True, max_length=1000, allow_blank=True, required=False)
-    color = serializers.RegexField(
-        COLOR_PATTERN,
+    color = TextField(
         required=False,
-        error_messages={"invalid": "Colour must be #RRGGBB, e.g. #FF4444."},
+        validators=[RegexValidator(COLOR_PATTERN, "Colour must be #RRGGBB, e.g. #FF4444.")],
     )
 
     def validate_color(self, value: str) -> str:

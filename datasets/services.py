@@ -106,7 +106,8 @@ def _add_artifact_types(
     existing: list[ArtifactType],
 ) -> None:
     """Create types from `(position, spec)` pairs; missing colours avoid those already used."""
-    used_colors = [item.color for item in existing]
+    # Colours given explicitly are taken first, so a palette pick never duplicates one of them.
+    used_colors = [item.color for item in existing] + [s["color"] for _, s in specs if "color" in s]
     created = []
     for position, spec in specs:
         color = spec.get("color") or next_color(used_colors)

@@ -4,7 +4,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from relay.api.pagination import page_parameters, paginate, paginated_serializer
+from relay.api.pagination import PageQuerySerializer, paginate, paginated_serializer
 from relay.api.parsing import parse_body
 from relay.api.views import TenantApiView
 from tenants import selectors, services
@@ -19,7 +19,7 @@ class ApiKeyListApi(TenantApiView):
     @extend_schema(
         tags=TAGS,
         operation_id="list_api_keys",
-        parameters=page_parameters(),
+        parameters=[PageQuerySerializer],
         responses=paginated_serializer(ApiKeySerializer),
     )
     def get(self, request: Request) -> Response:

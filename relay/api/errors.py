@@ -4,6 +4,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
@@ -71,7 +72,8 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         )
     if isinstance(exc, RequestDataTooBig):
         set_rollback()
-        return Response({"detail": "Request body is larger than this endpoint accepts."}, 413)
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return Response({"detail": f"Request body is over the limit of {limit} bytes."}, 413)
     response = drf_exception_handler(exc, context)
     if response is not None:
         return response

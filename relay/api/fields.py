@@ -27,6 +27,7 @@ class TextField(serializers.CharField):
     """
 
     default_error_messages = {
+        "not_a_string": "Must be a string.",
         "control_character": "Must not contain control characters (found {codepoint}).",
     }
 
@@ -35,6 +36,9 @@ class TextField(serializers.CharField):
         super().__init__(**kwargs)
 
     def to_internal_value(self, data: object) -> str:
+        # DRF would turn 0 into "0"; a client sending a number where text belongs has a bug.
+        if not isinstance(data, str):
+            self.fail("not_a_string")
         text = super().to_internal_value(data)
         forbidden = first_forbidden_character(text, multiline=self.multiline)
         if forbidden is not None:

@@ -5,7 +5,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -14,28 +13,15 @@ from relay.api.parsing import parse_query
 
 
 class PageQuerySerializer(serializers.Serializer):
-    page = serializers.IntegerField(min_value=1, default=1, max_value=10**9)
-    page_size = serializers.IntegerField(min_value=1, required=False)
-
-    def validate_page_size(self, value: int) -> int:
-        if value > settings.RELAY_MAX_PAGE_SIZE:
-            raise serializers.ValidationError(
-                f"Ensure this value is less than or equal to {settings.RELAY_MAX_PAGE_SIZE}.",
-                code="max_value",
-            )
-        return value
-
-
-def page_parameters() -> list[OpenApiParameter]:
-    return [
-        OpenApiParameter("page", int, description="1-based page number (default 1)."),
-        OpenApiParameter(
-            "page_size",
-            int,
-            description=f"Items per page (default {settings.RELAY_PAGE_SIZE}, "
-            f"at most {settings.RELAY_MAX_PAGE_SIZE}).",
-        ),
-    ]
+    page = serializers.IntegerField(
+        min_value=1, max_value=10**9, default=1, help_text="1-based page number."
+    )
+    page_size = serializers.IntegerField(
+        min_value=1,
+        max_value=settings.RELAY_MAX_PAGE_SIZE,
+        required=False,
+        help_text=f"Items per page (default {settings.RELAY_PAGE_SIZE}).",
+    )
 
 
 @functools.cache

@@ -1,0 +1,82 @@
+import pytest
+
+from tests.factories import make_dataset
+
+DATASETS_URL = "/api/v1/datasets"
+
+
+@pytest.fixture
+def seven_datasets(tenant):
+    return [make_dataset(tenant=tenant, name=f"set {index}") for index in range(7)]
+
+
+def test_pages_hold_items_total_and_has_more(api_client, seven_datasets):
+    first = api_client.get(DATASETS_URL, {"page_size": 3}).json()
+    last = api_client.get(DATASETS_URL, {"page_size": 3, "page": 3}).json()
+
+    assert {key: first[key] for key in ("total", "page", "page_size", "has_more")} == {
+        "total": 7,
+        "page": 1,
+        "page_size": 3,
+        "has_more": True,
+    }
+    assert [item["name"] for item in first["items"]] == ["set 6", "set 5", "set 4"]
+    assert [item["name"] for item in last["items"]] == ["set 0"]
+    assert last["has_more"] is False
+
+
+def test_paging_visits_every_item_once(api_client, seven_datasets):
+    seen = []
+    for page in (1, 2, 3):
+        seen += [
+            item["id"]
+            for item in api_client.get(DATASETS_URL, {"page_size": 3, "page": page}).json()["items"]
+        ]
+
+    assert sorted(seen) == sorted(str(dataset.pk) for dataset in seven_datasets)
+
+
+def test_a_page_past_the_end_is_empty(api_client, seven_datasets):
+    body = api_client.get(DATASETS_URL, {"page": 99}).json()
+
+    assert body["items"] == []
+    assert body["has_more"] is False
+    assert body["total"] == 7
+
+
+def test_defaults_are_page_one_of_fifty(api_client, seven_datasets):
+    body = api_client.get(DATASETS_URL).json()
+
+    assert (body["page"], body["page_size"]) == (1, 50)
+
+
+def test_the_largest_page_size_is_accepted(api_client):
+    assert api_client.get(DATASETS_URL, {"page_size": 500}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("query", "loc"),
+    [
+        ({"page": 0}, ["query", "page"]),
+        ({"page": -1}, ["query", "page"]),
+        ({"page": "two"}, ["query", "page"]),
+        ({"page": "1.5"}, ["query", "page"]),
+        ({"page_size": 0}, ["query", "page_size"]),
+        ({"page_size": 501}, ["query", "page_size"]),
+        ({"page_size": "all"}, ["query", "page_size"]),
+        ({"page": 10**12}, ["query", "page"]),
+    ],
+    ids=["zero", "negative", "word", "fraction", "size-zero", "size-over-max", "size-word", "huge"],
+)
+def test_invalid_paging_values_are_422_in_the_query(api_client, query, loc):
+    response = api_client.get(DATASETS_URL, query)
+
+    assert response.status_code == 422
+    assert [item["loc"] for item in response.json()["detail"]] == [loc]
+
+
+def test_a_nul_in_the_search_is_422_not_a_database_error(api_client):
+    response = api_client.get(DATASETS_URL, {"search": "a\x00b"})
+
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["query", "search"]

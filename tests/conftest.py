@@ -1,0 +1,53 @@
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from tenants import services as tenant_services
+from tenants.models import Tenant
+from tests.factories import make_api_key, make_tenant
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # The production hasher is slow on purpose; tests create many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttle_counters():
+    # Throttle counters live in the cache; one test's requests must not throttle the next.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def tenant(db) -> Tenant:
+    return make_tenant(name="Acme Voice", email="admin@acme.test").tenant
+
+
+@pytest.fixture
+def other_tenant(db) -> Tenant:
+    return make_tenant(name="Other Co", email="admin@other.test").tenant
+
+
+def client_with_key(key: str) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_X_API_KEY=key)
+    return client
+
+
+@pytest.fixture
+def api_client(tenant) -> APIClient:
+    """A client with a read+write+admin key of `tenant`."""
+    return client_with_key(make_api_key(tenant=tenant, scopes=tenant_services.ALL_SCOPES).key)
+
+
+@pytest.fixture
+def read_client(tenant) -> APIClient:
+    return client_with_key(make_api_key(tenant=tenant, scopes=["read"]).key)
+
+
+@pytest.fixture
+def other_client(other_tenant) -> APIClient:
+    return client_with_key(make_api_key(tenant=other_tenant, scopes=tenant_services.ALL_SCOPES).key)

@@ -1,0 +1,19 @@
+"""Pure modules stay free of Django, so they can be tested and benchmarked alone."""
+
+import subprocess
+import sys
+
+import pytest
+
+PURE_MODULES = ["tenants.keys", "datasets.palette"]
+
+
+@pytest.mark.parametrize("module", PURE_MODULES)
+def test_pure_modules_load_without_django(module):
+    code = f"import sys, {module}; print(any(m.split('.')[0] == 'django' for m in sys.modules))"
+
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+
+    assert result.stdout.strip() == "False"

@@ -1,0 +1,76 @@
+"""Settings come from the environment, with defaults, and refuse malformed values at start-up."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.db import connection
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def load_settings(tmp_path, **environment: str) -> subprocess.CompletedProcess:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("RELAY_") and key != "DATABASE_URL"
+    }
+    env |= {"RELAY_DATA_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "relay.settings"}
+    env |= environment
+    code = (
+        "from django.conf import settings; "
+        "print(settings.DATABASES['default']['ENGINE'], settings.DEBUG)"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT
+    )
+
+
+def test_defaults_are_sqlite_without_debug_and_a_generated_secret(tmp_path):
+    result = load_settings(tmp_path)
+
+    assert result.stdout.split() == ["django.db.backends.sqlite3", "False"]
+    secret = (tmp_path / "secret_key").read_text()
+    assert len(secret) >= 50
+    assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
+def test_the_secret_key_survives_a_restart(tmp_path):
+    load_settings(tmp_path)
+    first = (tmp_path / "secret_key").read_text()
+
+    load_settings(tmp_path)
+
+    assert (tmp_path / "secret_key").read_text() == first
+
+
+def test_a_postgres_url_selects_postgresql(tmp_path):
+    result = load_settings(tmp_path, DATABASE_URL="postgres://u:p@127.0.0.1:5432/relay")
+
+    assert result.stdout.split()[0] == "django.db.backends.postgresql"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("RELAY_MAX_JSON_BODY_BYTES", "lots"),
+        ("RELAY_DEBUG", "maybe"),
+        ("RELAY_THROTTLE_RATE", "fast"),
+        ("RELAY_STORAGE", "ftp"),
+    ],
+)
+def test_malformed_values_stop_start_up_with_a_clear_message(tmp_path, name, value):
+    result = load_settings(tmp_path, **{name: value})
+
+    assert result.returncode != 0
+    assert name in result.stderr
+
+
+def test_the_suite_runs_on_the_database_ci_asked_for(db):
+    # CI sets this for its PostgreSQL run, so that run can never quietly fall back to SQLite.
+    expected = os.environ.get("RELAY_EXPECT_DATABASE")
+    if expected:
+        assert connection.vendor == expected
+    else:
+        assert connection.vendor in {"sqlite", "postgresql"}
