@@ -149,9 +149,6 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- Files
-STORAGE_BACKEND = env_str("RELAY_STORAGE", "local")
-if STORAGE_BACKEND not in {"local", "s3"}:
-    raise ImproperlyConfigured(f"RELAY_STORAGE must be local or s3, got {STORAGE_BACKEND!r}")
 MEDIA_ROOT = DATA_DIR / "files"
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
@@ -193,6 +190,8 @@ if not re.fullmatch(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", REL
     )
 RELAY_PAGE_SIZE = env_int("RELAY_PAGE_SIZE", 50)
 RELAY_MAX_PAGE_SIZE = env_int("RELAY_MAX_PAGE_SIZE", 500)
+if not 1 <= RELAY_PAGE_SIZE <= RELAY_MAX_PAGE_SIZE:
+    raise ImproperlyConfigured("RELAY_PAGE_SIZE must be between 1 and RELAY_MAX_PAGE_SIZE")
 RELAY_KEY_LAST_USED_RESOLUTION = timedelta(seconds=60)
 RELAY_PUBLIC_URL = env_str("RELAY_PUBLIC_URL", "http://127.0.0.1:8000")
 # In-process worker threads for `serve` (embedded mode); 0 means workers run as their own processes.

@@ -57,7 +57,7 @@ def test_a_postgres_url_selects_postgresql(tmp_path):
         ("RELAY_MAX_JSON_BODY_BYTES", "lots"),
         ("RELAY_DEBUG", "maybe"),
         ("RELAY_THROTTLE_RATE", "fast"),
-        ("RELAY_STORAGE", "ftp"),
+        ("RELAY_PAGE_SIZE", "9999"),
     ],
 )
 def test_malformed_values_stop_start_up_with_a_clear_message(tmp_path, name, value):

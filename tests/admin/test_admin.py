@@ -1,0 +1,56 @@
+import pytest
+
+from tenants.models import ApiKey
+from tests.factories import make_api_key, make_dataset
+
+
+@pytest.fixture
+def operator(client, django_user_model):
+    user = django_user_model.objects.create_superuser("ops", "ops@relay.test", "pw-ops-123")
+    client.force_login(user)
+    return client
+
+
+def test_operators_see_tenants_keys_and_datasets(operator, tenant):
+    dataset = make_dataset(tenant=tenant, artifact_types=["click", "dropout"])
+
+    for url in [
+        "/admin/tenants/tenant/",
+        f"/admin/tenants/tenant/{tenant.pk}/change/",
+        "/admin/tenants/membership/",
+        "/admin/tenants/apikey/",
+        "/admin/datasets/dataset/",
+        f"/admin/datasets/dataset/{dataset.pk}/change/",
+    ]:
+        assert operator.get(url).status_code == 200, url
+
+
+def test_the_dataset_page_shows_its_artifact_types_inline(operator, tenant):
+    dataset = make_dataset(tenant=tenant, artifact_types=["click", "dropout"])
+
+    page = operator.get(f"/admin/datasets/dataset/{dataset.pk}/change/").content.decode()
+
+    assert 'value="click"' in page
+    assert 'value="dropout"' in page
+
+
+def test_a_key_page_never_shows_the_secret_or_its_hash(operator, tenant):
+    created = make_api_key(tenant=tenant)
+
+    page = operator.get(f"/admin/tenants/apikey/{created.api_key.pk}/change/").content.decode()
+
+    assert created.api_key.prefix in page
+    assert created.key not in page
+    assert created.api_key.key_hash not in page
+
+
+def test_operators_revoke_keys_with_the_admin_action(operator, tenant):
+    created = make_api_key(tenant=tenant)
+
+    response = operator.post(
+        "/admin/tenants/apikey/",
+        {"action": "revoke_selected", "_selected_action": [str(created.api_key.pk)]},
+    )
+
+    assert response.status_code == 302
+    assert ApiKey.objects.get(pk=created.api_key.pk).revoked_at is not None
