@@ -1,12 +1,20 @@
+import base64
+import binascii
+import json
+import re
+
+from django.conf import settings
 from django.core.validators import RegexValidator
 from rest_framework import serializers
 
-from datasets.models import ArtifactType, Dataset
-from relay.api.fields import TextField
+from datasets import formats
+from datasets.models import ArtifactType, AudioFile, Dataset
+from relay.api.fields import TextField, first_forbidden_character
 
 ARTIFACT_TYPE_NAME_PATTERN = r"^[A-Za-z0-9_-]+$"
 COLOR_PATTERN = r"^#[0-9A-Fa-f]{6}$"
 MAX_ARTIFACT_TYPES = 100
+METADATA_KEY_PATTERN = r"[A-Za-z0-9_-]{1,64}"
 
 
 class ArtifactTypeInputSerializer(serializers.Serializer):
@@ -94,3 +102,188 @@ class DatasetSerializer(serializers.ModelSerializer):
             "audio_count",
             "total_duration_ms",
         ]
+
+
+class MetadataField(serializers.JSONField):
+    """A small JSON object of the client's own (`{"tts_model": "v3", "voice": "anna"}`)."""
+
+    default_error_messages = {
+        "not_an_object": "Metadata must be a JSON object.",
+        "too_large": "Metadata is {size} bytes as JSON; the limit is {limit} bytes.",
+        "bad_key": "Metadata keys must be 1-64 letters, digits, '_' or '-' (got {name!r}).",
+    }
+
+    def to_internal_value(self, data: object) -> dict:
+        data = super().to_internal_value(data)
+        if not isinstance(data, dict):
+            self.fail("not_an_object")
+        for key in data:
+            if not re.fullmatch(METADATA_KEY_PATTERN, key):
+                self.fail("bad_key", name=key)
+        size = len(json.dumps(data, ensure_ascii=False).encode("utf-8"))
+        if size > settings.RELAY_MAX_METADATA_BYTES:
+            self.fail("too_large", size=size, limit=settings.RELAY_MAX_METADATA_BYTES)
+        if _has_forbidden_text(data):
+            self.fail("invalid")
+        return data
+
+
+def _has_forbidden_text(value: object) -> bool:
+    """True when a string anywhere in the value holds NUL or a lone surrogate (unstorable)."""
+    if isinstance(value, str):
+        return first_forbidden_character(value, multiline=True) is not None
+    if isinstance(value, dict):
+        return any(_has_forbidden_text(k) or _has_forbidden_text(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_forbidden_text(item) for item in value)
+    return False
+
+
+class AudioUploadUrlSerializer(serializers.Serializer):
+    filename = TextField(min_length=1, max_length=255)
+    content_type = TextField(min_length=1, max_length=100)
+    file_size = serializers.IntegerField(min_value=0, help_text="Size of the file in bytes.")
+    metadata = MetadataField(required=False)
+
+
+class AudioConfirmSerializer(serializers.Serializer):
+    audio_id = serializers.UUIDField()
+
+
+class AudioUpdateSerializer(serializers.Serializer):
+    filename = TextField(min_length=1, max_length=255, required=False)
+    metadata = MetadataField(required=False)
+
+
+class AudioQuerySerializer(serializers.Serializer):
+    processing_status = serializers.ChoiceField(choices=AudioFile.Status.choices, required=False)
+    search = TextField(max_length=200, required=False, allow_blank=True)
+
+
+class PeaksQuerySerializer(serializers.Serializer):
+    start_ms = serializers.IntegerField(min_value=0, required=False)
+    end_ms = serializers.IntegerField(min_value=1, required=False)
+    points = serializers.IntegerField(min_value=1, max_value=20_000, default=1_000)
+
+    def validate(self, attrs: dict) -> dict:
+        if "start_ms" in attrs and "end_ms" in attrs and attrs["end_ms"] <= attrs["start_ms"]:
+            raise serializers.ValidationError({"end_ms": ["end_ms must be after start_ms."]})
+        return attrs
+
+
+class DownloadQuerySerializer(serializers.Serializer):
+    variant = serializers.ChoiceField(choices=["original", "normalized"], default="original")
+
+
+class AudioFileSerializer(serializers.ModelSerializer):
+    dataset_id = serializers.UUIDField(read_only=True)
+    processing_error = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AudioFile
+        fields = [
+            "id",
+            "dataset_id",
+            "filename",
+            "content_type",
+            "file_size",
+            "processing_status",
+            "processing_error",
+            "duration_ms",
+            "sample_rate",
+            "channels",
+            "metadata",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_processing_error(self, audio: AudioFile) -> str | None:
+        return audio.processing_error or None
+
+
+class AudioUploadTargetSerializer(serializers.Serializer):
+    upload_url = serializers.URLField()
+    fields = serializers.DictField(child=serializers.CharField())
+    audio_id = serializers.UUIDField()
+    expires_in = serializers.IntegerField(help_text="Seconds until the upload URL expires.")
+
+
+class PeaksSerializer(serializers.Serializer):
+    start_ms = serializers.IntegerField()
+    end_ms = serializers.IntegerField()
+    sample_rate = serializers.IntegerField()
+    samples_per_peak = serializers.IntegerField()
+    min = serializers.ListField(child=serializers.FloatField())
+    max = serializers.ListField(child=serializers.FloatField())
+
+
+class DownloadUrlSerializer(serializers.Serializer):
+    url = serializers.URLField()
+    expires_in = serializers.IntegerField()
+
+
+DATA_URL_PATTERN = re.compile(r"data:([\w.+-]+/[\w.+-]+)(?:;[^,;]*)*;base64,(.*)", re.DOTALL)
+
+
+class InlineUploadSerializer(serializers.Serializer):
+    """`files` are data URLs (`data:audio/wav;base64,...`); `filenames` and `metadata`, when
+    given, hold one entry per file."""
+
+    files = serializers.ListField(
+        child=TextField(), min_length=1, max_length=settings.RELAY_INLINE_MAX_FILES
+    )
+    filenames = serializers.ListField(child=TextField(min_length=1, max_length=255), required=False)
+    metadata = serializers.ListField(child=MetadataField(), required=False)
+
+    def validate(self, attrs: dict) -> dict:
+        count = len(attrs["files"])
+        for field in ("filenames", "metadata"):
+            if field in attrs and len(attrs[field]) != count:
+                raise serializers.ValidationError(
+                    {field: [f"Give one entry per file ({count}), or leave it out."]}
+                )
+        decoded, errors = [], {}
+        for index, data_url in enumerate(attrs["files"]):
+            filename = attrs["filenames"][index] if "filenames" in attrs else None
+            try:
+                decoded.append(_decode_inline_file(data_url, filename, index))
+            except serializers.ValidationError as error:
+                errors[index] = error.detail
+        if errors:
+            raise serializers.ValidationError({"files": errors})
+        metadata = attrs.get("metadata") or [{}] * count
+        return {"files": [(*item, meta) for item, meta in zip(decoded, metadata, strict=True)]}
+
+
+def _decode_inline_file(data_url: str, filename: str | None, index: int) -> tuple[bytes, str, str]:
+    """(content, content_type, filename) of one data URL, or a ValidationError saying why not."""
+    match = DATA_URL_PATTERN.fullmatch(data_url.strip())
+    if match is None:
+        raise serializers.ValidationError(
+            "Expected a data URL: data:<audio type>;base64,<bytes>.", code="invalid"
+        )
+    content_type, payload = match.groups()
+    limit = settings.RELAY_INLINE_MAX_FILE_BYTES
+    if len(payload) > (limit + 2) // 3 * 4 + 4:
+        raise serializers.ValidationError(
+            f"File is over the inline limit of {limit} bytes; use upload-url.", code="too_large"
+        )
+    try:
+        content = base64.b64decode(payload, validate=True)
+    except (binascii.Error, ValueError):
+        raise serializers.ValidationError("The base64 data is malformed.", code="invalid") from None
+    if not content:
+        raise serializers.ValidationError("The file is empty.", code="empty")
+    if len(content) > limit:
+        raise serializers.ValidationError(
+            f"File is {len(content)} bytes; the inline limit is {limit} bytes.", code="too_large"
+        )
+    audio_format = formats.format_for_content_type(content_type)
+    name = (
+        filename
+        or f"upload-{index + 1}{sorted(audio_format.extensions)[0] if audio_format else ''}"
+    )
+    problems = formats.upload_format_problems(filename=name, content_type=content_type)
+    if problems:
+        raise serializers.ValidationError([msg for _, msg in problems], code="unsupported_format")
+    return content, content_type, name

@@ -1,13 +1,22 @@
 import logging
+import tempfile
 from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
 from typing import TypedDict
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.db.models.functions import Lower
+from django.utils import timezone
 
-from datasets.models import ArtifactType, Dataset
+from datasets import formats
+from datasets.audio.peaks import PeakWindow, read_peaks
+from datasets.models import ArtifactType, AudioFile, Dataset
 from datasets.palette import next_color
-from relay.errors import Invalid
+from relay.errors import Conflict, Invalid, TooLarge
+from relay.storage import ObjectStore, UploadTarget, get_object_store
 from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
@@ -125,7 +134,201 @@ def _add_artifact_types(
 
 
 def delete_dataset(*, dataset: Dataset) -> None:
-    """Delete a dataset with its artifact types (and, as they arrive, its audio and labels)."""
-    dataset_id = dataset.pk
-    dataset.delete()
+    """Delete a dataset with its types, audio and labels, and once committed its stored files."""
+    dataset_id, prefix = dataset.pk, dataset.storage_prefix
+    with transaction.atomic():
+        dataset.delete()
+        transaction.on_commit(lambda: get_object_store().delete_prefix(prefix))
     logger.info("dataset %s deleted", dataset_id)
+
+
+# --- Audio files -------------------------------------------------------------------------------
+
+
+def _check_upload_request(*, filename: str, content_type: str, file_size: int) -> None:
+    """Raise TooLarge or Invalid (naming each failing field) for an upload Relay won't take."""
+    if file_size > settings.RELAY_MAX_UPLOAD_BYTES:
+        limit = settings.RELAY_MAX_UPLOAD_BYTES
+        raise TooLarge(f"File is {file_size} bytes; the upload limit is {limit} bytes.")
+    problems = formats.upload_format_problems(filename=filename, content_type=content_type)
+    if problems:
+        raise Invalid(
+            [
+                {"loc": ["body", field], "msg": msg, "type": "value_error.unsupported_format"}
+                for field, msg in problems
+            ]
+        )
+
+
+def request_audio_upload(
+    *,
+    dataset: Dataset,
+    filename: str,
+    content_type: str,
+    file_size: int,
+    metadata: dict | None = None,
+) -> tuple[AudioFile, UploadTarget]:
+    """A pending audio row and the URL + form fields the client POSTs the bytes to."""
+    _check_upload_request(filename=filename, content_type=content_type, file_size=file_size)
+    audio = AudioFile.objects.create(
+        tenant_id=dataset.tenant_id,
+        dataset=dataset,
+        filename=filename,
+        content_type=content_type,
+        file_size=file_size,
+        metadata=metadata or {},
+    )
+    target = get_object_store().presign_upload(
+        key=audio.original_key,
+        content_type=content_type,
+        size_bytes=file_size,
+        expires_in=settings.RELAY_UPLOAD_URL_EXPIRES_S,
+    )
+    logger.info("audio %s upload url issued (%d bytes declared)", audio.pk, file_size)
+    return audio, target
+
+
+def confirm_audio_upload(*, audio: AudioFile) -> AudioFile:
+    """Start processing an uploaded file. Idempotent: a confirmed file is returned as it is."""
+    with transaction.atomic():
+        locked = AudioFile.objects.select_for_update().get(pk=audio.pk)
+        if locked.processing_status != AudioFile.Status.PENDING:
+            return locked
+        stored_size = get_object_store().size_of(locked.original_key)
+        if stored_size is None:
+            raise Conflict("No file has been uploaded for this audio yet; upload it, then confirm.")
+        if stored_size != locked.file_size:
+            raise Conflict(
+                f"The uploaded file is {stored_size} bytes but {locked.file_size} were declared; "
+                "upload it again."
+            )
+        locked.processing_status = AudioFile.Status.PROCESSING
+        locked.confirmed_at = timezone.now()
+        locked.save(update_fields=["processing_status", "confirmed_at", "updated_at"])
+        _enqueue_processing(locked.pk)
+    logger.info("audio %s confirmed", locked.pk)
+    return locked
+
+
+def _enqueue_processing(audio_id: object) -> None:
+    from datasets import tasks
+
+    transaction.on_commit(lambda: tasks.process_audio_file.send(str(audio_id)))
+
+
+def update_audio(
+    *, audio: AudioFile, filename: str | None = None, metadata: dict | None = None
+) -> AudioFile:
+    if filename is not None:
+        audio.filename = filename
+    if metadata is not None:
+        audio.metadata = metadata
+    audio.save(update_fields=["filename", "metadata", "updated_at"])
+    return audio
+
+
+def delete_audio(*, audio: AudioFile) -> None:
+    """Delete the row, its dataset totals and, once committed, its stored objects."""
+    with transaction.atomic():
+        locked = AudioFile.objects.select_for_update().filter(pk=audio.pk).first()
+        if locked is None:
+            return
+        if locked.processing_status == AudioFile.Status.READY:
+            _add_to_dataset_totals(locked.dataset_id, count=-1, duration_ms=-locked.duration_ms)
+        locked.delete()
+        prefix = audio.storage_prefix
+        transaction.on_commit(lambda: get_object_store().delete_prefix(prefix))
+    logger.info("audio %s deleted", audio.pk)
+
+
+def _add_to_dataset_totals(dataset_id: object, *, count: int, duration_ms: int) -> None:
+    Dataset.objects.filter(pk=dataset_id).update(
+        audio_count=F("audio_count") + count,
+        total_duration_ms=F("total_duration_ms") + duration_ms,
+    )
+
+
+def _ensure_ready(audio: AudioFile, what: str) -> None:
+    if audio.processing_status != AudioFile.Status.READY:
+        raise Conflict(
+            f"{what} exist once processing has finished; this file is {audio.processing_status}."
+        )
+
+
+def read_audio_peaks(
+    *, audio: AudioFile, points: int, start_ms: int | None = None, end_ms: int | None = None
+) -> PeakWindow:
+    """Waveform peaks for a window of the audio, at the best stored resolution for `points`."""
+    _ensure_ready(audio, "Peaks")
+    end_ms = min(end_ms if end_ms is not None else audio.duration_ms, audio.duration_ms)
+    start_ms = min(start_ms or 0, max(end_ms - 1, 0))
+    with get_object_store().open(audio.peaks_key) as peaks_file:
+        return read_peaks(peaks_file, start_ms=start_ms, end_ms=end_ms, points=points)
+
+
+def audio_download_url(*, audio: AudioFile, variant: str) -> tuple[str, int]:
+    """A playable URL for the original upload or the normalized 16 kHz mono WAV."""
+    expires_in = settings.RELAY_DOWNLOAD_URL_EXPIRES_S
+    if variant == "normalized":
+        _ensure_ready(audio, "Normalized audio and its URLs")
+        key, content_type = audio.normalized_key, "audio/wav"
+        filename = f"{PurePosixPath(audio.filename).stem}.16k.wav"
+    else:
+        if audio.processing_status == AudioFile.Status.PENDING:
+            raise Conflict("This file has not been uploaded and confirmed yet.")
+        key, content_type, filename = audio.original_key, audio.content_type, audio.filename
+    url = get_object_store().download_url(
+        key=key, filename=filename, content_type=content_type, expires_in=expires_in
+    )
+    return url, expires_in
+
+
+@dataclass(frozen=True)
+class InlineAudio:
+    """One decoded file of an inline batch upload."""
+
+    content: bytes
+    content_type: str
+    filename: str
+    metadata: dict
+
+
+def upload_audio_inline(*, dataset: Dataset, files: Sequence[InlineAudio]) -> list[AudioFile]:
+    """Store and confirm a batch of small files at once: every file or, on any failure, none.
+
+    The caller has checked each file's format and size; the stored originals of a batch that
+    fails are removed again.
+    """
+    store = get_object_store()
+    stored_prefixes: list[str] = []
+    try:
+        with transaction.atomic():
+            created = []
+            for item in files:
+                audio = AudioFile.objects.create(
+                    tenant_id=dataset.tenant_id,
+                    dataset=dataset,
+                    filename=item.filename,
+                    content_type=item.content_type,
+                    file_size=len(item.content),
+                    metadata=item.metadata,
+                    processing_status=AudioFile.Status.PROCESSING,
+                    confirmed_at=timezone.now(),
+                )
+                stored_prefixes.append(audio.storage_prefix)
+                _store_bytes(store, audio.original_key, item.content)
+                _enqueue_processing(audio.pk)
+                created.append(audio)
+    except BaseException:
+        for prefix in stored_prefixes:
+            store.delete_prefix(prefix)
+        raise
+    logger.info("inline upload of %d files into dataset %s", len(created), dataset.pk)
+    return created
+
+
+def _store_bytes(store: ObjectStore, key: str, content: bytes) -> None:
+    with tempfile.NamedTemporaryFile(prefix="relay-inline-") as handle:
+        handle.write(content)
+        handle.flush()
+        store.save_file(key, Path(handle.name))

@@ -148,7 +148,13 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# --- Files
+# --- Files: a local folder, or an S3-compatible bucket with RELAY_STORAGE=s3
+RELAY_STORAGE = env_str("RELAY_STORAGE", "local")
+if RELAY_STORAGE not in {"local", "s3"}:
+    raise ImproperlyConfigured(f"RELAY_STORAGE must be local or s3, got {RELAY_STORAGE!r}")
+RELAY_S3_BUCKET = env_str("RELAY_S3_BUCKET", "relay")
+RELAY_S3_ENDPOINT_URL = env_str("RELAY_S3_ENDPOINT_URL", "")
+RELAY_S3_REGION = env_str("RELAY_S3_REGION", "us-east-1")
 MEDIA_ROOT = DATA_DIR / "files"
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
@@ -193,6 +199,20 @@ RELAY_MAX_PAGE_SIZE = env_int("RELAY_MAX_PAGE_SIZE", 500)
 if not 1 <= RELAY_PAGE_SIZE <= RELAY_MAX_PAGE_SIZE:
     raise ImproperlyConfigured("RELAY_PAGE_SIZE must be between 1 and RELAY_MAX_PAGE_SIZE")
 RELAY_KEY_LAST_USED_RESOLUTION = timedelta(seconds=60)
+RELAY_MAX_UPLOAD_BYTES = env_int("RELAY_MAX_UPLOAD_BYTES", 100 * 1024 * 1024)
+RELAY_MAX_AUDIO_DURATION_MS = env_int("RELAY_MAX_AUDIO_DURATION_MS", 60 * 60 * 1000)
+RELAY_UPLOAD_URL_EXPIRES_S = env_int("RELAY_UPLOAD_URL_EXPIRES_S", 3600)
+RELAY_DOWNLOAD_URL_EXPIRES_S = env_int("RELAY_DOWNLOAD_URL_EXPIRES_S", 3600)
+RELAY_MAX_METADATA_BYTES = env_int("RELAY_MAX_METADATA_BYTES", 8 * 1024)
+RELAY_INLINE_MAX_FILES = env_int("RELAY_INLINE_MAX_FILES", 20)
+RELAY_INLINE_MAX_FILE_BYTES = env_int("RELAY_INLINE_MAX_FILE_BYTES", 25 * 1024 * 1024)
+# A worker holds a file for this long and renews it while it works; after that the sweep hands
+# the file to another worker, so a crashed worker delays processing but never loses it.
+RELAY_PROCESSING_LEASE = timedelta(seconds=env_int("RELAY_PROCESSING_LEASE_S", 300))
+RELAY_SWEEP_INTERVAL_S = env_int("RELAY_SWEEP_INTERVAL_S", 30)
+RELAY_MAX_PROCESSING_ATTEMPTS = env_int("RELAY_MAX_PROCESSING_ATTEMPTS", 3)
+# Functions the sweep calls to re-enqueue work whose message was lost or whose worker died.
+RELAY_SWEEPS = ["datasets.tasks.requeue_stuck_audio"]
 RELAY_PUBLIC_URL = env_str("RELAY_PUBLIC_URL", "http://127.0.0.1:8000")
 # In-process worker threads for `serve` (embedded mode); 0 means workers run as their own processes.
 RELAY_EMBEDDED_WORKER_THREADS = env_int("RELAY_EMBEDDED_WORKER_THREADS", 0 if REDIS_URL else 2)

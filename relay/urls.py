@@ -3,11 +3,13 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from relay import views
+from relay import uploads, views
 
 api_v1 = [
     path("", include("tenants.urls")),
     path("", include("datasets.urls")),
+    path("storage/upload", uploads.upload_view, name="storage-upload"),
+    path("storage/download", uploads.download_view, name="storage-download"),
     path("schema", SpectacularAPIView.as_view(), name="schema"),
     path("docs", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]

@@ -2,6 +2,7 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from relay import queue
 from tenants import services as tenant_services
 from tenants.models import Tenant
 from tests.factories import make_api_key, make_tenant
@@ -11,6 +12,19 @@ from tests.factories import make_api_key, make_tenant
 def _fast_password_hashing(settings):
     # The production hasher is slow on purpose; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _files_in_a_temporary_folder(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "files"
+
+
+@pytest.fixture(autouse=True)
+def _empty_queues():
+    # Messages sent by one test must not be left for the next; tests run actors themselves.
+    queue.broker.flush_all()
+    yield
+    queue.broker.flush_all()
 
 
 @pytest.fixture(autouse=True)

@@ -23,10 +23,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, host: str, port: int, threads: int, **options: object) -> None:
         worker_threads = settings.RELAY_EMBEDDED_WORKER_THREADS
-        worker = queue.start_embedded_worker(threads=worker_threads) if worker_threads else None
+        workers = queue.Workers(threads=worker_threads).start() if worker_threads else None
         self.stdout.write(f"Relay listening on http://{host}:{port}/ (Ctrl-C stops it)")
         try:
             waitress.serve(application, host=host, port=port, threads=threads, ident="relay")
         finally:
-            if worker is not None:
-                worker.stop()
+            if workers is not None:
+                workers.stop()

@@ -1,0 +1,1 @@
+"""Audio processing without Django: decode, resample, frame features, waveform peaks."""
