@@ -245,17 +245,11 @@ def inline_upload_response() -> serializers.Serializer:
     return inline_serializer("InlineUploadResult", {"items": AudioFileSerializer(many=True)})
 
 
-def inline_upload_max_body_bytes() -> int:
-    per_file = (settings.RELAY_INLINE_MAX_FILE_BYTES + 2) // 3 * 4 + 1024
-    return settings.RELAY_INLINE_MAX_FILES * per_file + 1024 * 1024
-
-
 class AudioInlineUploadApi(TenantApiView):
     required_scopes = {"POST": "write"}
 
-    @property
-    def max_body_bytes(self) -> int:
-        return inline_upload_max_body_bytes()
+    def body_limit_bytes(self) -> int:
+        return settings.RELAY_INLINE_MAX_BODY_BYTES
 
     @extend_schema(
         tags=AUDIO_TAGS,

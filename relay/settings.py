@@ -217,9 +217,13 @@ RELAY_PUBLIC_URL = env_str("RELAY_PUBLIC_URL", "http://127.0.0.1:8000")
 # In-process worker threads for `serve` (embedded mode); 0 means workers run as their own processes.
 RELAY_EMBEDDED_WORKER_THREADS = env_int("RELAY_EMBEDDED_WORKER_THREADS", 0 if REDIS_URL else 2)
 
-# Django refuses request bodies over this before any view sees them; JSON bodies have their own,
-# smaller limit above, checked by the API's parser.
-DATA_UPLOAD_MAX_MEMORY_SIZE = RELAY_MAX_JSON_BODY_BYTES
+# An inline batch is base64 (4 bytes per 3) of every file, plus room for names and metadata.
+RELAY_INLINE_MAX_BODY_BYTES = (
+    RELAY_INLINE_MAX_FILES * ((RELAY_INLINE_MAX_FILE_BYTES + 2) // 3 * 4 + 64 * 1024) + 1024 * 1024
+)
+# Django's own ceiling for any body it holds in memory. API views check their own, smaller limit
+# on the declared length before anything is read (relay.api.views.TenantApiView).
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(RELAY_MAX_JSON_BODY_BYTES, RELAY_INLINE_MAX_BODY_BYTES)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -228,7 +232,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["relay.api.auth.HasRequiredScope"],
     "DEFAULT_THROTTLE_CLASSES": ["relay.api.throttling.PerKeyRateThrottle"],
-    "DEFAULT_PARSER_CLASSES": ["relay.api.parsing.LimitedJSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["relay.api.parsing.StrictJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "relay.api.errors.api_exception_handler",

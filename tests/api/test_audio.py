@@ -571,3 +571,16 @@ def test_another_tenants_audio_is_404(api_client, other_client, client, dataset,
         ).status_code
         == 404
     )
+
+
+def test_an_inline_batch_may_be_larger_than_other_json_bodies(
+    api_client, dataset, tmp_path, settings, django_capture_on_commit_callbacks
+):
+    path = write_wav(tmp_path / "long.wav", seconds=90.0)  # 2.9 MB, 3.8 MB as base64
+    body = {"files": [data_url(path)] * 2}  # 7.7 MB: over the 4 MiB limit of other JSON bodies
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_client.post(audio_url(dataset, "/upload"), body, format="json")
+
+    assert response.status_code == 201
+    assert [item["file_size"] for item in response.json()["items"]] == [path.stat().st_size] * 2
