@@ -1,6 +1,9 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
-from datasets.models import ArtifactType, Dataset
+from datasets import services
+from datasets.models import ArtifactType, AudioFile, Dataset
 
 
 class ArtifactTypeInline(admin.TabularInline):
@@ -16,3 +19,47 @@ class DatasetAdmin(admin.ModelAdmin):
     search_fields = ["name", "description", "tenant__name"]
     readonly_fields = ["audio_count", "total_duration_ms", "created_at", "updated_at"]
     inlines = [ArtifactTypeInline]
+
+
+@admin.register(AudioFile)
+class AudioFileAdmin(admin.ModelAdmin):
+    list_display = [
+        "filename",
+        "dataset",
+        "processing_status",
+        "duration_ms",
+        "sample_rate",
+        "channels",
+        "created_at",
+    ]
+    list_filter = ["processing_status", "dataset__tenant"]
+    search_fields = ["filename", "dataset__name"]
+    readonly_fields = [
+        "tenant",
+        "dataset",
+        "content_type",
+        "file_size",
+        "processing_status",
+        "processing_error",
+        "duration_ms",
+        "sample_rate",
+        "channels",
+        "detected_format",
+        "feature_recipe",
+        "feature_frames",
+        "lease_expires_at",
+        "processing_attempts",
+        "confirmed_at",
+        "processed_at",
+        "created_at",
+        "updated_at",
+    ]
+    actions = ["reprocess_selected"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # audio arrives through uploads, which the API signs
+
+    @admin.action(description="Process selected audio again", permissions=["change"])
+    def reprocess_selected(self, request: HttpRequest, queryset: QuerySet[AudioFile]) -> None:
+        count = services.reprocess_audio(audio_ids=list(queryset.values_list("pk", flat=True)))
+        self.message_user(request, f"Queued {count} file(s) for processing.", messages.SUCCESS)

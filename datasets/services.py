@@ -332,3 +332,27 @@ def _store_bytes(store: ObjectStore, key: str, content: bytes) -> None:
         handle.write(content)
         handle.flush()
         store.save_file(key, Path(handle.name))
+
+
+def reprocess_audio(*, audio_ids: Sequence[object]) -> int:
+    """Send confirmed files through the pipeline again (after a recipe change or a fix).
+
+    A ready file leaves its dataset's totals until it is ready again; pending files, never
+    uploaded, are left alone. Returns how many files were queued.
+    """
+    queued = 0
+    with transaction.atomic():
+        rows = AudioFile.objects.select_for_update().filter(pk__in=audio_ids)
+        for audio in rows.exclude(processing_status=AudioFile.Status.PENDING):
+            if audio.processing_status == AudioFile.Status.READY:
+                _add_to_dataset_totals(audio.dataset_id, count=-1, duration_ms=-audio.duration_ms)
+            audio.processing_status = AudioFile.Status.PROCESSING
+            audio.processing_error = ""
+            audio.processing_attempts = 0
+            audio.lease_expires_at = None
+            audio.confirmed_at = timezone.now()
+            audio.save()
+            _enqueue_processing(audio.pk)
+            queued += 1
+    logger.info("%d audio files queued for reprocessing", queued)
+    return queued

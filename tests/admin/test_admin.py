@@ -54,3 +54,35 @@ def test_operators_revoke_keys_with_the_admin_action(operator, tenant):
 
     assert response.status_code == 302
     assert ApiKey.objects.get(pk=created.api_key.pk).revoked_at is not None
+
+
+def test_operators_reprocess_audio_from_the_admin(
+    operator, api_client, client, tenant, tmp_path, django_capture_on_commit_callbacks
+):
+    from datasets import tasks
+    from datasets.models import AudioFile
+    from tests.api.test_audio import upload_and_process
+    from tests.audio import write_wav
+
+    dataset = make_dataset(tenant=tenant)
+    audio = upload_and_process(
+        api_client,
+        client,
+        dataset,
+        write_wav(tmp_path / "a.wav"),
+        django_capture_on_commit_callbacks,
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = operator.post(
+            "/admin/datasets/audiofile/",
+            {"action": "reprocess_selected", "_selected_action": [audio["id"]]},
+        )
+    assert AudioFile.objects.get(pk=audio["id"]).processing_status == "processing"
+    tasks.process_audio_file(audio["id"])
+
+    assert response.status_code == 302
+    assert AudioFile.objects.get(pk=audio["id"]).processing_status == "ready"
+    dataset.refresh_from_db()
+    assert dataset.audio_count == 1
+    assert operator.get(f"/admin/datasets/audiofile/{audio['id']}/change/").status_code == 200

@@ -48,14 +48,16 @@ def wait_until_listening(port: int, server: subprocess.Popen) -> None:
     raise AssertionError(f"serve did not listen on {port} within {START_DEADLINE_S} s")
 
 
-@pytest.fixture
-def served(tmp_path):
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp("served")
     env = {k: v for k, v in os.environ.items() if not k.startswith("RELAY_")}
     env.pop("DATABASE_URL", None)  # the embedded default, exactly as `make run` uses it
     env["RELAY_DATA_DIR"] = str(tmp_path)
+    port = free_port()
+    env["RELAY_PUBLIC_URL"] = f"http://127.0.0.1:{port}"
     manage("migrate", "--noinput", env=env)
     credentials = manage("bootstrap_demo", env=env)
-    port = free_port()
     server = subprocess.Popen(
         [sys.executable, "manage.py", "serve", "--host", "127.0.0.1", "--port", str(port)],
         cwd=ROOT,
@@ -119,3 +121,45 @@ def test_the_served_app_answers_errors_in_json(served):
 
     assert status == 401
     assert json.loads(body) == {"detail": "Authentication credentials were not provided."}
+
+
+def test_the_served_app_processes_uploads_with_its_own_worker_threads(served, tmp_path):
+    import requests
+
+    from tests.audio import write_wav
+
+    base_url, key = served
+    headers = {"X-API-Key": key}
+    path = write_wav(tmp_path / "take.wav", seconds=1.0, sample_rate=44_100, channels=2)
+    _, created = request(
+        f"{base_url}/api/v1/datasets",
+        key=key,
+        body={"name": "Served audio", "artifact_types": [{"name": "click"}]},
+    )
+    audio_url = f"{base_url}/api/v1/datasets/{json.loads(created)['id']}/audio"
+    target = requests.post(
+        f"{audio_url}/upload-url",
+        json={"filename": path.name, "content_type": "audio/wav", "file_size": path.stat().st_size},
+        headers=headers,
+        timeout=10,
+    ).json()
+    uploaded = requests.post(
+        target["upload_url"], data=target["fields"], files={"file": path.open("rb")}, timeout=30
+    )
+    requests.post(
+        f"{audio_url}/confirm", json={"audio_id": target["audio_id"]}, headers=headers, timeout=10
+    )
+
+    deadline = time.monotonic() + START_DEADLINE_S
+    audio = {}
+    while time.monotonic() < deadline:
+        audio = requests.get(
+            f"{audio_url}/{target['audio_id']}", headers=headers, timeout=10
+        ).json()
+        if audio["processing_status"] in {"ready", "failed"}:
+            break
+        time.sleep(0.2)
+
+    assert uploaded.status_code == 204
+    assert audio["processing_status"] == "ready", audio
+    assert (audio["sample_rate"], audio["channels"]) == (44_100, 2)
