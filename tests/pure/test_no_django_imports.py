@@ -5,7 +5,13 @@ import sys
 
 import pytest
 
-PURE_MODULES = ["tenants.keys", "datasets.palette"]
+PURE_MODULES = [
+    "tenants.keys",
+    "datasets.palette",
+    "datasets.formats",
+    "datasets.audio.pipeline",
+    "datasets.audio.peaks",
+]
 
 
 @pytest.mark.parametrize("module", PURE_MODULES)
