@@ -23,7 +23,7 @@ class FeatureRecipe:
     sample_rate: int = 16_000
     hop_ms: int = 10
     window_ms: int = 25
-    n_fft: int = 512
+    n_fft: int = 400
     n_mels: int = 64
     fmin_hz: float = 20.0
     near_full_scale: float = 0.99
@@ -110,10 +110,11 @@ class SignalStatistics:
     ) -> npt.NDArray[np.float32]:
         if not len(offsets):
             return np.zeros((0, 4), np.float32)
-        magnitude = np.abs(samples).max(axis=1)  # (samples,)
         previous = samples[:1] if self.last_sample is None else self.last_sample[None, :]
-        jumps = np.abs(np.diff(samples, axis=0, prepend=previous)).max(axis=1)  # (samples,)
-        silent = (samples == 0).all(axis=1)  # a dropout silences every channel
+        magnitude = _over_channels(np.maximum, np.abs(samples))  # (samples,)
+        jumps = np.diff(samples, axis=0, prepend=previous)
+        jumps = _over_channels(np.maximum, np.abs(jumps, out=jumps))  # (samples,)
+        silent = _over_channels(np.logical_and, samples == 0)  # dropouts silence every channel
         clipped = magnitude >= self.recipe.near_full_scale
         self.last_sample = samples[-1].copy()
         lengths = np.diff(offsets, append=len(samples)).astype(np.float32)  # (frames,)
@@ -126,6 +127,15 @@ class SignalStatistics:
             ],
             axis=1,
         ).astype(np.float32)
+
+
+def _over_channels(combine: np.ufunc, values: npt.NDArray) -> npt.NDArray:
+    """(samples, channels) to (samples,), combining the channel columns element-wise: much
+    faster than a reduction along the short, innermost axis."""
+    result = values[:, 0].copy()
+    for channel in range(1, values.shape[1]):
+        combine(result, values[:, channel], out=result)
+    return result
 
 
 class LogMel:
@@ -173,7 +183,8 @@ class LogMel:
     def _features(self, windows: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
         # windows: (frames, window_samples)
         spectrum = np.fft.rfft(windows * self._window, n=self.recipe.n_fft)  # (frames, bins)
-        power = spectrum.real**2 + spectrum.imag**2
-        mel = np.log(power.astype(np.float32) @ self._mel_basis.T + MEL_FLOOR)  # (frames, n_mels)
-        energy = np.log(np.mean(windows**2, axis=1) + MEL_FLOOR)  # (frames,)
+        power = np.square(spectrum.real) + np.square(spectrum.imag)  # float32, like the input
+        mel = np.log(power @ self._mel_basis.T + MEL_FLOOR)  # (frames, n_mels)
+        mean_square = np.einsum("ij,ij->i", windows, windows) / windows.shape[1]  # (frames,)
+        energy = np.log(mean_square + MEL_FLOOR)
         return np.concatenate([mel, energy[:, None]], axis=1).astype(np.float32)

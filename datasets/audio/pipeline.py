@@ -120,7 +120,7 @@ class _Streams:
 
     def feed(self, block: npt.NDArray[np.float32]) -> None:
         """One block of original samples, (frames, channels)."""
-        mono = block.mean(axis=1, dtype=np.float32) if block.shape[1] > 1 else block[:, 0]
+        mono = _downmix(block)
         self._feed_16k(self.resampler.resample_chunk(mono) if self.resampler else mono)
         self.pending_statistics.append(self.statistics.feed(block))
         self._write_rows()
@@ -160,6 +160,18 @@ class _Streams:
             self.rows_written += ready
         self.pending_mel = [mel[max(ready, 0) :]]
         self.pending_statistics = [statistics[max(ready, 0) :]]
+
+
+def _downmix(block: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    """(frames, channels) to (frames,): the mean of the channels."""
+    channels = block.shape[1]
+    if channels == 1:
+        return np.ascontiguousarray(block[:, 0])
+    mono = block[:, 0].copy()
+    for channel in range(1, channels):
+        mono += block[:, channel]
+    mono *= np.float32(1 / channels)
+    return mono
 
 
 def _stream(
