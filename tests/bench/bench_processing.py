@@ -120,7 +120,7 @@ def main() -> None:
         shorts = []
         for index, seconds in enumerate(lengths):
             shorts.append(folder_path / f"short{index}.wav")
-            write_long_wav(shorts[-1], seconds=int(round(seconds)), sample_rate=22_050, channels=1)
+            write_long_wav(shorts[-1], seconds=round(seconds), sample_rate=22_050, channels=1)
         results[f"{short_count} files of 5-20 s (22.05 kHz mono WAV)"] = run_case(shorts)
     print(
         f"{'case':<48} {'audio s':>9} {'CPU s':>7} {'x real time':>12} {'peak RSS MB':>12} "
