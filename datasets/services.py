@@ -92,6 +92,12 @@ def _replace_artifact_types(*, dataset: Dataset, specs: Sequence[ArtifactTypeSpe
     existing = {item.name.lower(): item for item in dataset.artifact_types.all()}
     wanted = {spec["name"].lower() for spec in specs}
     removed = [item.pk for key, item in existing.items() if key not in wanted]
+    in_use = ArtifactType.objects.filter(pk__in=removed, annotations__isnull=False).distinct()
+    if in_use.exists():
+        names = ", ".join(sorted(item.name for item in in_use))
+        raise Conflict(
+            f"Artifact types in use by annotations cannot be removed or renamed: {names}"
+        )
     ArtifactType.objects.filter(pk__in=removed).delete()
     kept = [item for key, item in existing.items() if key in wanted]
     new_specs = []
@@ -233,6 +239,10 @@ def delete_audio(*, audio: AudioFile) -> None:
         locked = AudioFile.objects.select_for_update().filter(pk=audio.pk).first()
         if locked is None:
             return
+        if locked.annotations.filter(annotation_set__status="published").exists():
+            raise Conflict(
+                "A published annotation set labels this audio file; it cannot be deleted."
+            )
         if locked.processing_status == AudioFile.Status.READY:
             _add_to_dataset_totals(locked.dataset_id, count=-1, duration_ms=-locked.duration_ms)
         locked.delete()

@@ -8,6 +8,7 @@ from relay import uploads, views
 api_v1 = [
     path("", include("tenants.urls")),
     path("", include("datasets.urls")),
+    path("", include("annotations.urls")),
     path("storage/upload", uploads.upload_view, name="storage-upload"),
     path("storage/download", uploads.download_view, name="storage-download"),
     path("schema", SpectacularAPIView.as_view(), name="schema"),

@@ -1,0 +1,242 @@
+from uuid import UUID
+
+from drf_spectacular.utils import extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from annotations import selectors, services
+from annotations.models import AnnotationSet
+from annotations.serializers import (
+    MAX_BULK_ANNOTATIONS,
+    AnnotationBulkInputSerializer,
+    AnnotationBulkResultSerializer,
+    AnnotationInputSerializer,
+    AnnotationQuerySerializer,
+    AnnotationSerializer,
+    AnnotationSetCreateSerializer,
+    AnnotationSetQuerySerializer,
+    AnnotationSetSerializer,
+    AnnotationSetUpdateSerializer,
+    AnnotationUpdateInputSerializer,
+)
+from datasets import selectors as dataset_selectors
+from relay.api.pagination import PageQuerySerializer, paginate, paginated_serializer
+from relay.api.parsing import parse_body, parse_query
+from relay.api.schema import error_responses
+from relay.api.views import TenantApiView
+from relay.errors import Invalid
+
+TAGS = ["annotations"]
+# A bulk body: up to 10 000 rows of about 250 bytes of JSON each, with room to spare.
+BULK_BODY_LIMIT_BYTES = MAX_BULK_ANNOTATIONS * 600 + 64 * 1024
+
+
+class AnnotationSetScopedApi(TenantApiView):
+    """Base of the views under one dataset's annotation sets."""
+
+    def _set(self, request: Request, dataset_id: UUID, set_id: UUID) -> AnnotationSet:
+        dataset = dataset_selectors.get_dataset(tenant=request.tenant, dataset_id=dataset_id)
+        return selectors.get_annotation_set(dataset=dataset, set_id=set_id)
+
+    def _creator(self, request: Request) -> dict[str, object]:
+        return {"created_by_user": request.user.user, "created_by_key": request.user.api_key}
+
+
+def _object_body(request: Request) -> dict:
+    if not isinstance(request.data, dict):
+        raise Invalid.at(["body"], "Expected a JSON object", "type_error.dict")
+    return request.data
+
+
+class AnnotationSetListApi(TenantApiView):
+    required_scopes = {"GET": "read", "POST": "write"}
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="list_annotation_sets",
+        parameters=[AnnotationSetQuerySerializer, PageQuerySerializer],
+        responses=paginated_serializer(AnnotationSetSerializer),
+    )
+    def get(self, request: Request, dataset_id: UUID) -> Response:
+        dataset = dataset_selectors.get_dataset(tenant=request.tenant, dataset_id=dataset_id)
+        query = parse_query(AnnotationSetQuerySerializer, request)
+        sets = selectors.list_annotation_sets(dataset=dataset, **query)
+        return paginate(request, sets, AnnotationSetSerializer)
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="create_annotation_set",
+        request=AnnotationSetCreateSerializer,
+        responses={201: AnnotationSetSerializer},
+    )
+    def post(self, request: Request, dataset_id: UUID) -> Response:
+        dataset = dataset_selectors.get_dataset(tenant=request.tenant, dataset_id=dataset_id)
+        body = parse_body(AnnotationSetCreateSerializer, request)
+        annotation_set = services.create_annotation_set(dataset=dataset, **body)
+        return Response(AnnotationSetSerializer(annotation_set).data, status=201)
+
+
+class AnnotationSetDetailApi(AnnotationSetScopedApi):
+    required_scopes = {"GET": "read", "PATCH": "write", "DELETE": "write"}
+
+    @extend_schema(tags=TAGS, operation_id="get_annotation_set", responses=AnnotationSetSerializer)
+    def get(self, request: Request, dataset_id: UUID, set_id: UUID) -> Response:
+        return Response(AnnotationSetSerializer(self._set(request, dataset_id, set_id)).data)
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="update_annotation_set",
+        request=AnnotationSetUpdateSerializer,
+        responses={200: AnnotationSetSerializer, **error_responses(409)},
+    )
+    def patch(self, request: Request, dataset_id: UUID, set_id: UUID) -> Response:
+        annotation_set = self._set(request, dataset_id, set_id)
+        body = parse_body(AnnotationSetUpdateSerializer, request)
+        annotation_set = services.update_annotation_set(annotation_set=annotation_set, **body)
+        return Response(AnnotationSetSerializer(annotation_set).data)
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="delete_annotation_set",
+        responses={204: None, **error_responses(409)},
+    )
+    def delete(self, request: Request, dataset_id: UUID, set_id: UUID) -> Response:
+        services.delete_annotation_set(annotation_set=self._set(request, dataset_id, set_id))
+        return Response(status=204)
+
+
+class AnnotationSetPublishApi(AnnotationSetScopedApi):
+    required_scopes = {"POST": "write"}
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="publish_annotation_set",
+        request=None,
+        responses={200: AnnotationSetSerializer, **error_responses(409)},
+    )
+    def post(self, request: Request, dataset_id: UUID, set_id: UUID) -> Response:
+        annotation_set = self._set(request, dataset_id, set_id)
+        published = services.publish_annotation_set(annotation_set=annotation_set)
+        return Response(AnnotationSetSerializer(published).data)
+
+
+class AnnotationSetCopyApi(AnnotationSetScopedApi):
+    required_scopes = {"POST": "write"}
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="copy_annotation_set",
+        request=None,
+        responses={201: AnnotationSetSerializer},
+    )
+    def post(self, request: Request, dataset_id: UUID, set_id: UUID) -> Response:
+        copy = services.copy_annotation_set(annotation_set=self._set(request, dataset_id, set_id))
+        return Response(AnnotationSetSerializer(copy).data, status=201)
+
+
+class AnnotationListApi(AnnotationSetScopedApi):
+    required_scopes = {"GET": "read", "POST": "write"}
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="list_annotations",
+        parameters=[AnnotationQuerySerializer, PageQuerySerializer],
+        responses=paginated_serializer(AnnotationSerializer),
+    )
+    def get(self, request: Request, dataset_id: UUID, set_id: UUID) -> Response:
+        annotation_set = self._set(request, dataset_id, set_id)
+        query = parse_query(AnnotationQuerySerializer, request)
+        annotations = selectors.list_annotations(annotation_set=annotation_set, **query)
+        total = None if query else annotation_set.annotation_count
+        return paginate(request, annotations, AnnotationSerializer, total=total)
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="create_annotation",
+        request=AnnotationInputSerializer,
+        responses={201: AnnotationSerializer, **error_responses(409)},
+    )
+    def post(self, request: Request, dataset_id: UUID, set_id: UUID) -> Response:
+        annotation_set = self._set(request, dataset_id, set_id)
+        rows = [_object_body(request)]
+        [annotation] = services.add_annotations(
+            annotation_set=annotation_set,
+            rows=rows,
+            loc=["body"],
+            indexed=False,
+            **self._creator(request),
+        )
+        return Response(AnnotationSerializer(annotation).data, status=201)
+
+
+class AnnotationBulkApi(AnnotationSetScopedApi):
+    required_scopes = {"POST": "write"}
+
+    def body_limit_bytes(self) -> int:
+        return BULK_BODY_LIMIT_BYTES
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="create_annotations_in_bulk",
+        request=AnnotationBulkInputSerializer,
+        responses={201: AnnotationBulkResultSerializer, **error_responses(409)},
+    )
+    def post(self, request: Request, dataset_id: UUID, set_id: UUID) -> Response:
+        annotation_set = self._set(request, dataset_id, set_id)
+        rows = _object_body(request).get("annotations")
+        if not isinstance(rows, list):
+            raise Invalid.at(["body", "annotations"], "Expected a list", "type_error.list")
+        if len(rows) > MAX_BULK_ANNOTATIONS:
+            raise Invalid.at(
+                ["body", "annotations"],
+                f"At most {MAX_BULK_ANNOTATIONS} annotations per call",
+                "value_error.max_items",
+            )
+        created = services.add_annotations(
+            annotation_set=annotation_set,
+            rows=rows,
+            loc=["body", "annotations"],
+            **self._creator(request),
+        )
+        items = AnnotationSerializer(created, many=True).data
+        return Response({"created": len(created), "items": items}, status=201)
+
+
+class AnnotationDetailApi(AnnotationSetScopedApi):
+    required_scopes = {"GET": "read", "PATCH": "write", "DELETE": "write"}
+
+    def _annotation(self, request: Request, dataset_id: UUID, set_id: UUID, annotation_id: UUID):
+        annotation_set = self._set(request, dataset_id, set_id)
+        return selectors.get_annotation(annotation_set=annotation_set, annotation_id=annotation_id)
+
+    @extend_schema(tags=TAGS, operation_id="get_annotation", responses=AnnotationSerializer)
+    def get(
+        self, request: Request, dataset_id: UUID, set_id: UUID, annotation_id: UUID
+    ) -> Response:
+        annotation = self._annotation(request, dataset_id, set_id, annotation_id)
+        return Response(AnnotationSerializer(annotation).data)
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="update_annotation",
+        request=AnnotationUpdateInputSerializer,
+        responses={200: AnnotationSerializer, **error_responses(409)},
+    )
+    def patch(
+        self, request: Request, dataset_id: UUID, set_id: UUID, annotation_id: UUID
+    ) -> Response:
+        annotation = self._annotation(request, dataset_id, set_id, annotation_id)
+        changes = _object_body(request)
+        annotation = services.update_annotation(annotation=annotation, changes=changes)
+        return Response(AnnotationSerializer(annotation).data)
+
+    @extend_schema(
+        tags=TAGS, operation_id="delete_annotation", responses={204: None, **error_responses(409)}
+    )
+    def delete(
+        self, request: Request, dataset_id: UUID, set_id: UUID, annotation_id: UUID
+    ) -> Response:
+        services.delete_annotation(
+            annotation=self._annotation(request, dataset_id, set_id, annotation_id)
+        )
+        return Response(status=204)

@@ -1,0 +1,261 @@
+import contextlib
+import hashlib
+import logging
+import uuid
+from collections import Counter
+from collections.abc import Sequence
+
+from django.db import transaction
+from django.utils import timezone
+
+from annotations.models import Annotation, AnnotationSet
+from annotations.validation import AnnotationRow, AudioFacts, check_row, check_rows
+from datasets.models import ArtifactType, AudioFile, Dataset
+from relay.errors import Conflict, Invalid
+
+logger = logging.getLogger(__name__)
+
+BULK_BATCH_SIZE = 2000
+PUBLISHED_MESSAGE = "Annotation set is published; copy it to change it"
+
+
+def create_annotation_set(
+    *, dataset: Dataset, name: str = "", description: str = ""
+) -> AnnotationSet:
+    annotation_set = AnnotationSet.objects.create(
+        tenant_id=dataset.tenant_id, dataset=dataset, name=name, description=description
+    )
+    logger.info("annotation set %s created in dataset %s", annotation_set.pk, dataset.pk)
+    return annotation_set
+
+
+def _lock_draft(annotation_set: AnnotationSet) -> AnnotationSet:
+    """The set's row, locked for this transaction; Conflict when it is published.
+
+    Every change to a set's annotations takes this lock, so concurrent bulk adds queue behind
+    each other and a publish happens wholly before or wholly after any of them.
+    """
+    locked = AnnotationSet.objects.select_for_update().get(pk=annotation_set.pk)
+    if locked.is_published:
+        raise Conflict(PUBLISHED_MESSAGE)
+    return locked
+
+
+@transaction.atomic
+def update_annotation_set(
+    *, annotation_set: AnnotationSet, name: str | None = None, description: str | None = None
+) -> AnnotationSet:
+    locked = _lock_draft(annotation_set)
+    if name is not None:
+        locked.name = name
+    if description is not None:
+        locked.description = description
+    locked.save(update_fields=["name", "description", "updated_at"])
+    return locked
+
+
+@transaction.atomic
+def delete_annotation_set(*, annotation_set: AnnotationSet) -> None:
+    locked = _lock_draft(annotation_set)
+    locked.delete()
+    logger.info("annotation set %s deleted", annotation_set.pk)
+
+
+def content_hash(annotations: Sequence[tuple]) -> str:
+    """SHA-256 over the sorted (audio id, type, start, end, confidence) of every annotation."""
+    digest = hashlib.sha256()
+    for audio_id, type_name, start_ms, end_ms, confidence in sorted(annotations):
+        digest.update(f"{audio_id}\t{type_name}\t{start_ms}\t{end_ms}\t{confidence:.6f}\n".encode())
+    return digest.hexdigest()
+
+
+@transaction.atomic
+def publish_annotation_set(*, annotation_set: AnnotationSet) -> AnnotationSet:
+    locked = AnnotationSet.objects.select_for_update().get(pk=annotation_set.pk)
+    if locked.is_published:
+        raise Conflict("Annotation set is already published")
+    rows = Annotation.objects.filter(annotation_set=locked).values_list(
+        "audio_file_id", "artifact_type__name", "start_ms", "end_ms", "confidence"
+    )
+    annotations = [(str(audio_id), *rest) for audio_id, *rest in rows]
+    if not annotations:
+        raise Conflict("An empty annotation set cannot be published")
+    locked.status = AnnotationSet.Status.PUBLISHED
+    locked.published_at = timezone.now()
+    locked.content_hash = content_hash(annotations)
+    locked.save(update_fields=["status", "published_at", "content_hash", "updated_at"])
+    logger.info("annotation set %s published with %d annotations", locked.pk, len(annotations))
+    return locked
+
+
+@transaction.atomic
+def copy_annotation_set(*, annotation_set: AnnotationSet) -> AnnotationSet:
+    """A new draft with the same annotations: how a published set is revised."""
+    copy = AnnotationSet.objects.create(
+        tenant_id=annotation_set.tenant_id,
+        dataset_id=annotation_set.dataset_id,
+        name=f"{annotation_set.name or 'Annotation set'} (copy)"[:200],
+        description=annotation_set.description,
+        annotation_count=annotation_set.annotation_count,
+        counts_by_type=annotation_set.counts_by_type,
+    )
+    now = timezone.now()
+    originals = Annotation.objects.filter(annotation_set=annotation_set).iterator(2000)
+    batch = []
+    for original in originals:
+        batch.append(
+            Annotation(
+                id=uuid.uuid4(),
+                annotation_set=copy,
+                audio_file_id=original.audio_file_id,
+                artifact_type_id=original.artifact_type_id,
+                start_ms=original.start_ms,
+                end_ms=original.end_ms,
+                confidence=original.confidence,
+                note=original.note,
+                source=original.source,
+                created_by_user_id=original.created_by_user_id,
+                created_by_key_id=original.created_by_key_id,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        if len(batch) >= BULK_BATCH_SIZE:
+            Annotation.objects.bulk_create(batch)
+            batch = []
+    Annotation.objects.bulk_create(batch)
+    logger.info("annotation set %s copied to %s", annotation_set.pk, copy.pk)
+    return copy
+
+
+def _audio_facts(dataset: Dataset, audio_ids: set[uuid.UUID]) -> dict[uuid.UUID, AudioFacts]:
+    rows = AudioFile.objects.filter(dataset=dataset, pk__in=audio_ids).values_list(
+        "pk", "processing_status", "duration_ms"
+    )
+    return {
+        pk: AudioFacts(is_ready=status == AudioFile.Status.READY, duration_ms=duration_ms or 0)
+        for pk, status, duration_ms in rows
+    }
+
+
+def _referenced_audio_ids(rows: Sequence[object]) -> set[uuid.UUID]:
+    ids = set()
+    for row in rows:
+        value = row.get("audio_file_id") if isinstance(row, dict) else None
+        if isinstance(value, str):
+            with contextlib.suppress(ValueError):
+                ids.add(uuid.UUID(value))
+    return ids
+
+
+def add_annotations(
+    *,
+    annotation_set: AnnotationSet,
+    rows: Sequence[object],
+    loc: list[str | int],
+    indexed: bool = True,
+    created_by_user: object = None,
+    created_by_key: object = None,
+    source: str = Annotation.Source.HUMAN,
+) -> list[Annotation]:
+    """Check every row, then add them all, or none: Invalid lists each failing field by index."""
+    dataset = annotation_set.dataset
+    types = dict(ArtifactType.objects.filter(dataset=dataset).values_list("name", "pk"))
+    audio = _audio_facts(dataset, _referenced_audio_ids(rows))
+    clean, errors = check_rows(
+        rows, loc=loc, audio=audio, artifact_types=set(types), indexed=indexed
+    )
+    if errors:
+        raise Invalid(errors)
+    now = timezone.now()
+    annotations = [
+        _new_annotation(row, annotation_set, types, now, created_by_user, created_by_key, source)
+        for row in clean
+    ]
+    with transaction.atomic():
+        locked = _lock_draft(annotation_set)
+        Annotation.objects.bulk_create(annotations, batch_size=BULK_BATCH_SIZE)
+        _count(locked, Counter(row.artifact_type for row in clean))
+    return annotations
+
+
+def _new_annotation(
+    row: AnnotationRow,
+    annotation_set: AnnotationSet,
+    types: dict[str, object],
+    now: object,
+    created_by_user: object,
+    created_by_key: object,
+    source: str,
+) -> Annotation:
+    annotation = Annotation(
+        id=uuid.uuid4(),
+        annotation_set_id=annotation_set.pk,
+        audio_file_id=row.audio_file_id,
+        artifact_type_id=types[row.artifact_type],
+        start_ms=row.start_ms,
+        end_ms=row.end_ms,
+        confidence=row.confidence,
+        note=row.note,
+        source=source,
+        created_by_user=created_by_user,
+        created_by_key=created_by_key,
+        created_at=now,
+        updated_at=now,
+    )
+    # The serializer reads the type's name; give it without a query per row.
+    annotation._state.fields_cache["artifact_type"] = ArtifactType(
+        pk=types[row.artifact_type], name=row.artifact_type
+    )
+    return annotation
+
+
+def _count(locked: AnnotationSet, added: Counter) -> None:
+    """Apply a change of per-type counts to the locked set (negative values remove)."""
+    counts = Counter(locked.counts_by_type)
+    counts.update(added)
+    locked.counts_by_type = {name: count for name, count in sorted(counts.items()) if count > 0}
+    locked.annotation_count = sum(locked.counts_by_type.values())
+    locked.save(update_fields=["counts_by_type", "annotation_count", "updated_at"])
+
+
+def update_annotation(*, annotation: Annotation, changes: dict[str, object]) -> Annotation:
+    """Apply a partial change, checked as a whole row against the dataset's rules."""
+    merged = {
+        "audio_file_id": str(annotation.audio_file_id),
+        "artifact_type": annotation.artifact_type.name,
+        "start_ms": annotation.start_ms,
+        "end_ms": annotation.end_ms,
+        "confidence": annotation.confidence,
+        "note": annotation.note,
+        **changes,
+    }
+    annotation_set = annotation.annotation_set
+    types = dict(
+        ArtifactType.objects.filter(dataset=annotation_set.dataset).values_list("name", "pk")
+    )
+    audio = _audio_facts(annotation_set.dataset, _referenced_audio_ids([merged]))
+    errors, row = check_row(merged, loc=["body"], audio=audio, types=set(types))
+    if errors:
+        raise Invalid(errors)
+    with transaction.atomic():
+        locked = _lock_draft(annotation_set)
+        old_type = annotation.artifact_type.name
+        annotation.audio_file_id = row.audio_file_id
+        annotation.artifact_type_id = types[row.artifact_type]
+        annotation.start_ms, annotation.end_ms = row.start_ms, row.end_ms
+        annotation.confidence, annotation.note = row.confidence, row.note
+        annotation.updated_at = timezone.now()
+        annotation.save()
+        if old_type != row.artifact_type:
+            _count(locked, Counter({old_type: -1, row.artifact_type: 1}))
+    annotation.refresh_from_db()
+    return annotation
+
+
+def delete_annotation(*, annotation: Annotation) -> None:
+    with transaction.atomic():
+        locked = _lock_draft(annotation.annotation_set)
+        type_name = annotation.artifact_type.name
+        annotation.delete()
+        _count(locked, Counter({type_name: -1}))

@@ -1,0 +1,22 @@
+from django.urls import path
+
+from annotations import api
+
+SETS = "datasets/<uuid:dataset_id>/annotation-sets"
+ONE_SET = f"{SETS}/<uuid:set_id>"
+
+urlpatterns = [
+    path(SETS, api.AnnotationSetListApi.as_view(), name="annotation-set-list"),
+    path(ONE_SET, api.AnnotationSetDetailApi.as_view(), name="annotation-set-detail"),
+    path(
+        f"{ONE_SET}/publish", api.AnnotationSetPublishApi.as_view(), name="annotation-set-publish"
+    ),
+    path(f"{ONE_SET}/copy", api.AnnotationSetCopyApi.as_view(), name="annotation-set-copy"),
+    path(f"{ONE_SET}/annotations", api.AnnotationListApi.as_view(), name="annotation-list"),
+    path(f"{ONE_SET}/annotations/bulk", api.AnnotationBulkApi.as_view(), name="annotation-bulk"),
+    path(
+        f"{ONE_SET}/annotations/<uuid:annotation_id>",
+        api.AnnotationDetailApi.as_view(),
+        name="annotation-detail",
+    ),
+]
