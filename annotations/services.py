@@ -4,12 +4,14 @@ import logging
 import uuid
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from annotations.models import Annotation, AnnotationSet
-from annotations.validation import AnnotationRow, AudioFacts, check_row, check_rows
+from annotations.validation import AudioFacts, check_row, check_rows
 from datasets.models import ArtifactType, AudioFile, Dataset
 from relay.errors import Conflict, Invalid
 
@@ -148,6 +150,38 @@ def _referenced_audio_ids(rows: Sequence[object]) -> set[uuid.UUID]:
     return ids
 
 
+@dataclass(frozen=True)
+class AddedAnnotation:
+    """A stored annotation as the API shows it, without the cost of a model instance."""
+
+    id: uuid.UUID
+    audio_file_id: uuid.UUID
+    artifact_type: str
+    start_ms: int
+    end_ms: int
+    confidence: float
+    note: str
+    source: str
+    created_at: datetime
+
+
+INSERT_COLUMNS = (
+    "id",
+    "annotation_set_id",
+    "audio_file_id",
+    "artifact_type_id",
+    "start_ms",
+    "end_ms",
+    "confidence",
+    "note",
+    "source",
+    "created_by_user_id",
+    "created_by_key_id",
+    "created_at",
+    "updated_at",
+)
+
+
 def add_annotations(
     *,
     annotation_set: AnnotationSet,
@@ -157,7 +191,7 @@ def add_annotations(
     created_by_user: object = None,
     created_by_key: object = None,
     source: str = Annotation.Source.HUMAN,
-) -> list[Annotation]:
+) -> list[AddedAnnotation]:
     """Check every row, then add them all, or none: Invalid lists each failing field by index."""
     dataset = annotation_set.dataset
     types = dict(ArtifactType.objects.filter(dataset=dataset).values_list("name", "pk"))
@@ -168,46 +202,77 @@ def add_annotations(
     if errors:
         raise Invalid(errors)
     now = timezone.now()
-    annotations = [
-        _new_annotation(row, annotation_set, types, now, created_by_user, created_by_key, source)
+    added = [
+        AddedAnnotation(
+            id=uuid.uuid4(),
+            audio_file_id=row.audio_file_id,
+            artifact_type=row.artifact_type,
+            start_ms=row.start_ms,
+            end_ms=row.end_ms,
+            confidence=row.confidence,
+            note=row.note,
+            source=source,
+            created_at=now,
+        )
         for row in clean
+    ]
+    user_id = getattr(created_by_user, "pk", None)
+    key_id = getattr(created_by_key, "pk", None)
+    records = [
+        (
+            item.id,
+            annotation_set.pk,
+            item.audio_file_id,
+            types[item.artifact_type],
+            item.start_ms,
+            item.end_ms,
+            item.confidence,
+            item.note,
+            item.source,
+            user_id,
+            key_id,
+            now,
+            now,
+        )
+        for item in added
     ]
     with transaction.atomic():
         locked = _lock_draft(annotation_set)
-        Annotation.objects.bulk_create(annotations, batch_size=BULK_BATCH_SIZE)
+        _insert(records)
         _count(locked, Counter(row.artifact_type for row in clean))
-    return annotations
+    logger.info("%d annotations added to set %s", len(added), annotation_set.pk)
+    return added
 
 
-def _new_annotation(
-    row: AnnotationRow,
-    annotation_set: AnnotationSet,
-    types: dict[str, object],
-    now: object,
-    created_by_user: object,
-    created_by_key: object,
-    source: str,
-) -> Annotation:
-    annotation = Annotation(
-        id=uuid.uuid4(),
-        annotation_set_id=annotation_set.pk,
-        audio_file_id=row.audio_file_id,
-        artifact_type_id=types[row.artifact_type],
-        start_ms=row.start_ms,
-        end_ms=row.end_ms,
-        confidence=row.confidence,
-        note=row.note,
-        source=source,
-        created_by_user=created_by_user,
-        created_by_key=created_by_key,
-        created_at=now,
-        updated_at=now,
+def _insert(records: list[tuple]) -> None:
+    """Insert annotation rows: PostgreSQL's COPY, many times faster than INSERT for thousands of
+    rows, or batched INSERTs elsewhere."""
+    if not records:
+        return
+    if connection.vendor == "postgresql":
+        statement = f"COPY {Annotation._meta.db_table} ({', '.join(INSERT_COLUMNS)}) FROM STDIN"
+        text = "".join("\t".join(map(_copy_text, record)) + "\n" for record in records)
+        with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
+            copy.write(text.encode("utf-8"))
+        return
+    Annotation.objects.bulk_create(
+        [Annotation(**dict(zip(INSERT_COLUMNS, record, strict=True))) for record in records],
+        batch_size=BULK_BATCH_SIZE,
     )
-    # The serializer reads the type's name; give it without a query per row.
-    annotation._state.fields_cache["artifact_type"] = ArtifactType(
-        pk=types[row.artifact_type], name=row.artifact_type
-    )
-    return annotation
+
+
+# COPY's text format: these characters are escaped with a backslash, and NULL is \N.
+COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(value: object) -> str:
+    if value is None:
+        return "\\N"
+    if isinstance(value, str):
+        return value.translate(COPY_ESCAPES)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
 
 
 def _count(locked: AnnotationSet, added: Counter) -> None:

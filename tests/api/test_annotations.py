@@ -380,3 +380,25 @@ def test_concurrent_bulk_adds_and_a_publish_never_lose_or_split_work(tenant, tmp
     assert set(statuses) <= {200, 201, 409}  # every call finished whole, none failed midway
     assert stored == annotation_set.annotation_count == 200 * statuses.count(201)
     assert annotation_set.is_published == (200 in statuses)
+
+
+def test_notes_keep_tabs_newlines_and_backslashes(api_client, dataset, audio):
+    set_id = make_set(api_client, dataset)["id"]
+    note = "first\tsecond\nthird \\ fourth — ünïcode"
+
+    bulk(api_client, dataset, set_id, [label(audio, note=note)])
+
+    listed = api_client.get(sets_url(dataset, f"/{set_id}/annotations")).json()["items"]
+    assert listed[0]["note"] == note
+
+
+def test_the_fast_payload_matches_the_documented_serializer(api_client, dataset, audio):
+    from annotations.serializers import AnnotationSerializer
+
+    set_id = make_set(api_client, dataset)["id"]
+    created = api_client.post(
+        sets_url(dataset, f"/{set_id}/annotations"), label(audio, note="n"), format="json"
+    ).json()
+
+    stored = Annotation.objects.select_related("artifact_type").get(pk=created["id"])
+    assert created == AnnotationSerializer(stored).data
