@@ -22,6 +22,7 @@ class AnnotationSetQuerySerializer(serializers.Serializer):
 
 class AnnotationSetSerializer(serializers.ModelSerializer):
     dataset_id = serializers.UUIDField(read_only=True)
+    annotation_count = serializers.IntegerField(min_value=0, read_only=True)
     counts_by_type = serializers.DictField(child=serializers.IntegerField(min_value=0))
     content_hash = serializers.SerializerMethodField()
 
@@ -78,6 +79,8 @@ class AnnotationQuerySerializer(serializers.Serializer):
 class AnnotationSerializer(serializers.ModelSerializer):
     audio_file_id = serializers.UUIDField()
     artifact_type = serializers.CharField(source="artifact_type.name")
+    start_ms = serializers.IntegerField(min_value=0)
+    end_ms = serializers.IntegerField(min_value=1)
 
     class Meta:
         model = Annotation

@@ -87,8 +87,15 @@ class ArtifactTypeSerializer(serializers.ModelSerializer):
         fields = ["name", "description", "color"]
 
 
+# Output fields of the models' positive integer columns are declared here: otherwise the schema's
+# bounds would follow the database backend's column ranges.
+COUNT_FIELD = {"min_value": 0, "read_only": True}
+
+
 class DatasetSerializer(serializers.ModelSerializer):
     artifact_types = ArtifactTypeSerializer(many=True, read_only=True)
+    audio_count = serializers.IntegerField(**COUNT_FIELD)
+    total_duration_ms = serializers.IntegerField(**COUNT_FIELD)
 
     class Meta:
         model = Dataset
@@ -177,6 +184,10 @@ class DownloadQuerySerializer(serializers.Serializer):
 
 class AudioFileSerializer(serializers.ModelSerializer):
     dataset_id = serializers.UUIDField(read_only=True)
+    file_size = serializers.IntegerField(**COUNT_FIELD)
+    duration_ms = serializers.IntegerField(allow_null=True, **COUNT_FIELD)
+    sample_rate = serializers.IntegerField(allow_null=True, **COUNT_FIELD)
+    channels = serializers.IntegerField(allow_null=True, **COUNT_FIELD)
     processing_error = serializers.SerializerMethodField()
 
     class Meta:

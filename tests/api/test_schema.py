@@ -2,6 +2,8 @@
 
 import pytest
 import schemathesis
+from django.core import signals
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 
 from relay.wsgi import application
@@ -55,7 +57,19 @@ schema = schemathesis.openapi.from_wsgi(f"{SCHEMA_URL}?format=json", application
 
 
 @pytest.fixture
-def full_access_key(tenant, settings):
+def connections_kept_open():
+    """Schemathesis calls the WSGI app directly, where Django closes the database connection
+    after every request; inside a test's transaction that connection must stay, as Django's own
+    test client arranges."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def full_access_key(tenant, settings, connections_kept_open):
     # Hypothesis runs every example inside one test, so the data is made once, here.
     settings.RELAY_THROTTLE_RATE = "100000/s"
     make_dataset(tenant=tenant, name="Existing")
