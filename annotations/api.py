@@ -22,7 +22,7 @@ from annotations.serializers import (
 )
 from datasets import selectors as dataset_selectors
 from relay.api.pagination import PageQuerySerializer, paginate, paginated_serializer
-from relay.api.parsing import parse_body, parse_query
+from relay.api.parsing import json_object_body, parse_body, parse_query
 from relay.api.schema import error_responses
 from relay.api.views import TenantApiView
 from relay.errors import Invalid
@@ -60,12 +60,6 @@ class AnnotationSetScopedApi(TenantApiView):
 
     def _creator(self, request: Request) -> dict[str, object]:
         return {"created_by_user": request.user.user, "created_by_key": request.user.api_key}
-
-
-def _object_body(request: Request) -> dict:
-    if not isinstance(request.data, dict):
-        raise Invalid.at(["body"], "Expected a JSON object", "type_error.dict")
-    return request.data
 
 
 class AnnotationSetListApi(TenantApiView):
@@ -178,7 +172,7 @@ class AnnotationListApi(AnnotationSetScopedApi):
     )
     def post(self, request: Request, dataset_id: UUID, set_id: UUID) -> Response:
         annotation_set = self._set(request, dataset_id, set_id)
-        rows = [_object_body(request)]
+        rows = [json_object_body(request)]
         [added] = services.add_annotations(
             annotation_set=annotation_set,
             rows=rows,
@@ -203,7 +197,7 @@ class AnnotationBulkApi(AnnotationSetScopedApi):
     )
     def post(self, request: Request, dataset_id: UUID, set_id: UUID) -> Response:
         annotation_set = self._set(request, dataset_id, set_id)
-        rows = _object_body(request).get("annotations")
+        rows = json_object_body(request).get("annotations")
         if not isinstance(rows, list):
             raise Invalid.at(["body", "annotations"], "Expected a list", "type_error.list")
         if len(rows) > MAX_BULK_ANNOTATIONS:
@@ -247,7 +241,7 @@ class AnnotationDetailApi(AnnotationSetScopedApi):
         self, request: Request, dataset_id: UUID, set_id: UUID, annotation_id: UUID
     ) -> Response:
         annotation = self._annotation(request, dataset_id, set_id, annotation_id)
-        changes = _object_body(request)
+        changes = json_object_body(request)
         annotation = services.update_annotation(annotation=annotation, changes=changes)
         return Response(AnnotationSerializer(annotation).data)
 

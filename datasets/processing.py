@@ -21,7 +21,7 @@ from datasets import formats
 from datasets.audio.decode import AudioDecodeError
 from datasets.audio.pipeline import ProcessedAudio, process_audio
 from datasets.models import AudioFile
-from datasets.services import _add_to_dataset_totals
+from datasets.services import adjust_dataset_totals
 from relay.storage import get_object_store
 
 logger = logging.getLogger(__name__)
@@ -118,7 +118,7 @@ def _finish_ready(*, audio: AudioFile, result: ProcessedAudio) -> None:
             updated_at=timezone.now(),
         )
         if finished:
-            _add_to_dataset_totals(audio.dataset_id, count=1, duration_ms=result.duration_ms)
+            adjust_dataset_totals(audio.dataset_id, count=1, duration_ms=result.duration_ms)
     if finished:
         logger.info("audio %s ready: %d ms", audio.pk, result.duration_ms)
     elif not AudioFile.objects.filter(pk=audio.pk).exists():

@@ -244,14 +244,14 @@ def delete_audio(*, audio: AudioFile) -> None:
                 "A published annotation set labels this audio file; it cannot be deleted."
             )
         if locked.processing_status == AudioFile.Status.READY:
-            _add_to_dataset_totals(locked.dataset_id, count=-1, duration_ms=-locked.duration_ms)
+            adjust_dataset_totals(locked.dataset_id, count=-1, duration_ms=-locked.duration_ms)
         locked.delete()
         prefix = audio.storage_prefix
         transaction.on_commit(lambda: get_object_store().delete_prefix(prefix))
     logger.info("audio %s deleted", audio.pk)
 
 
-def _add_to_dataset_totals(dataset_id: object, *, count: int, duration_ms: int) -> None:
+def adjust_dataset_totals(dataset_id: object, *, count: int, duration_ms: int) -> None:
     Dataset.objects.filter(pk=dataset_id).update(
         audio_count=F("audio_count") + count,
         total_duration_ms=F("total_duration_ms") + duration_ms,
@@ -355,7 +355,7 @@ def reprocess_audio(*, audio_ids: Sequence[object]) -> int:
         rows = AudioFile.objects.select_for_update().filter(pk__in=audio_ids)
         for audio in rows.exclude(processing_status=AudioFile.Status.PENDING):
             if audio.processing_status == AudioFile.Status.READY:
-                _add_to_dataset_totals(audio.dataset_id, count=-1, duration_ms=-audio.duration_ms)
+                adjust_dataset_totals(audio.dataset_id, count=-1, duration_ms=-audio.duration_ms)
             audio.processing_status = AudioFile.Status.PROCESSING
             audio.processing_error = ""
             audio.processing_attempts = 0

@@ -1,4 +1,4 @@
-"""Request parsing: a size-limited JSON parser and serializer checks that raise `Invalid`."""
+"""Request parsing: a strict JSON parser, and body and query checks that raise `Invalid`."""
 
 import json
 from typing import Any
@@ -34,10 +34,14 @@ def parse_body(
     serializer_class: type[serializers.Serializer], request: Request, **kwargs: Any
 ) -> dict:
     """Validated body data, or `Invalid` with a `["body", ...]` location per failing field."""
-    data = request.data
-    if not isinstance(data, dict):
+    return _validate(serializer_class(data=json_object_body(request), **kwargs), ["body"])
+
+
+def json_object_body(request: Request) -> dict:
+    """The parsed body, which must be a JSON object."""
+    if not isinstance(request.data, dict):
         raise Invalid.at(["body"], "Expected a JSON object", "type_error.dict")
-    return _validate(serializer_class(data=data, **kwargs), ["body"])
+    return request.data
 
 
 def parse_query(serializer_class: type[serializers.Serializer], request: Request) -> dict:
