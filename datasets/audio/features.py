@@ -1,44 +1,63 @@
-"""Frame features at a 10 ms hop: log-mel bands of the 16 kHz audio, plus signal statistics of the
-original samples that make clicks, dropouts and clipping obvious. No Django imports.
+"""Frame features at a 10 ms hop: log-mel bands of the 16 kHz mono audio, plus signal statistics
+of the original samples that make clicks, dropouts and clipping obvious. No Django imports.
 
-Frame `i` covers [i * hop_ms, (i + 1) * hop_ms) of the file: its statistics are taken over exactly
-those original samples, and its mel window (window_ms long) is centred on the middle of that span.
-Frame boundaries are `frame_boundary`; a partial last frame counts as a frame.
+Frames: frame `i` covers original samples [b(i), b(i + 1)) with b(i) = round(i * sample_rate *
+hop_ms / 1000), halves rounded up, so 22 050 Hz frames hold 220 or 221 samples and never drift.
+A file of n samples has as many frames as it takes to cover every sample: the count of i with
+b(i) < n, which is ceil(n / (sample_rate * hop_ms / 1000)) up to that half-sample rounding; the
+last frame may be partial. Every column follows this rule: the statistics are taken over exactly
+a frame's samples, and its mel window (window_ms long) is centred on the middle of its 10 ms,
+padded with zeros beyond either end of the file.
 """
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from functools import cached_property
+from typing import Any
 
 import librosa
 import numpy as np
 import numpy.typing as npt
 
-MEL_FLOOR = 1e-10
-STAT_NAMES = ("log_energy", "peak", "max_jump", "zero_fraction", "full_scale_fraction")
+from datasets.audio.scratch import Scratch
+
+LOG_FLOOR = 1e-10
+STATISTIC_NAMES = ("peak", "max_jump", "zero_fraction", "full_scale_fraction", "flat_fraction")
+# Per-segment partial results: maxima first, then counts, then the segment's length.
+PEAK, JUMP, ZEROS, FULL_SCALE, FLAT, LENGTH = range(6)
+WORD_CHANNELS = (2, 4, 8)  # channel counts whose bool flags fit one unsigned integer
 
 
 @dataclass(frozen=True)
 class FeatureRecipe:
     version: str = "relay-features-1"
-    sample_rate: int = 16_000
+    sample_rate: int = 16_000  # of the normalized audio the mel bands come from
     hop_ms: int = 10
     window_ms: int = 25
     n_fft: int = 400
     n_mels: int = 64
     fmin_hz: float = 20.0
-    near_full_scale: float = 0.99
+    fmax_hz: float = 8_000.0
+    near_full_scale: float = 0.99  # |x| at or above this counts towards full_scale_fraction
+    # A sample equal to its predecessor this far above silence is a flat top (clipping below
+    # full scale, as after normalization); quieter repeats are quantization.
+    flat_min_level: float = 0.01
 
-    def to_dict(self) -> dict[str, object]:
+    def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "feature_names": self.feature_names}
 
     @classmethod
-    def from_dict(cls, data: dict[str, object]) -> "FeatureRecipe":
-        fields = {name: data[name] for name in cls.__dataclass_fields__ if name in data}
-        return cls(**fields)
+    def from_dict(cls, data: dict[str, Any]) -> "FeatureRecipe":
+        """Raises ValueError for keys this version of Relay does not know."""
+        known = {field.name for field in fields(cls)}
+        unknown = set(data) - known - {"feature_names"}
+        if unknown:
+            raise ValueError(f"Unknown feature recipe fields: {', '.join(sorted(unknown))}")
+        return cls(**{name: value for name, value in data.items() if name in known})
 
     @property
     def feature_names(self) -> list[str]:
-        return [f"mel_{band}" for band in range(self.n_mels)] + list(STAT_NAMES)
+        mel = [f"mel_{band}" for band in range(self.n_mels)]
+        return [*mel, "log_energy", *STATISTIC_NAMES]
 
     @property
     def hop_samples(self) -> int:
@@ -48,143 +67,278 @@ class FeatureRecipe:
     def window_samples(self) -> int:
         return self.sample_rate * self.window_ms // 1000
 
-    def frames_for(self, samples: int, sample_rate: int) -> int:
-        """Frames of a file of `samples` original samples: whole ones plus a partial last one."""
-        whole = frames_completed_by(samples, sample_rate, self.hop_ms)
-        return whole + int(frame_boundary(whole, sample_rate, self.hop_ms) < samples)
-
 
 DEFAULT_RECIPE = FeatureRecipe()
 
 
 def frame_boundary(frame: npt.ArrayLike, sample_rate: int, hop_ms: int) -> npt.NDArray[np.int64]:
-    """First original sample of each frame (rounded half up, in exact integer arithmetic), so
-    rates like 22 050 Hz get frames of 220 and 221 samples that never drift."""
+    """First original sample of each frame, in exact integer arithmetic."""
     return (np.asarray(frame, dtype=np.int64) * sample_rate * hop_ms + 500) // 1000
 
 
-def frames_completed_by(samples: int, sample_rate: int, hop_ms: int) -> int:
-    """How many whole frames the first `samples` original samples fill."""
-    return ((samples + 1) * 1000 - 501) // (sample_rate * hop_ms)
+def frame_count(samples: int, sample_rate: int, hop_ms: int) -> int:
+    """Frames of a file of `samples` original samples: those that start before its end."""
+    return max(0, -(-(samples * 1000 - 500) // (sample_rate * hop_ms)))
 
 
 class SignalStatistics:
-    """Per-frame peak, largest sample-to-sample jump, exact-zero and near-full-scale fractions of
-    the original (pre-resampling) samples, fed block by block."""
+    """Per-frame statistics of the original samples, fed block by block: peak |x|, the largest
+    sample-to-sample jump, and the fractions of samples that are exactly zero, near full scale,
+    or flat tops. Each is taken over channels first (max |x|, max jump; zero only when every
+    channel is), so a dropout or click on any channel shows."""
 
-    def __init__(self, recipe: FeatureRecipe, sample_rate: int) -> None:
+    def __init__(self, recipe: FeatureRecipe, *, sample_rate: int, channels: int) -> None:
         self.recipe = recipe
         self.sample_rate = sample_rate
-        self.frames_done = 0
-        self.carry = np.zeros((0, 1), np.float32)  # (samples, channels) of the open frame
-        self.last_sample: npt.NDArray[np.float32] | None = None  # (channels,)
+        self.channels = channels
+        self.samples_seen = 0
+        self.frames_started = 0
+        self.open_frame: npt.NDArray[np.float64] | None = None  # (6,) the frame still filling
+        self.previous = np.zeros((1, channels), np.float32)  # (1, channels) last sample seen
+        self.scratch = Scratch()
 
-    def _boundary(self, frame: npt.ArrayLike) -> npt.NDArray[np.int64]:
-        return frame_boundary(frame, self.sample_rate, self.recipe.hop_ms)
-
-    def feed(self, block: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
-        """Statistics of every frame this block completes: (frames, 4)."""
-        samples = np.concatenate([self.carry, block]) if len(self.carry) else block
-        start = int(self._boundary(self.frames_done))
-        frames = frames_completed_by(start + len(samples), self.sample_rate, self.recipe.hop_ms)
-        done = int(self._boundary(frames)) - start
-        offsets = self._boundary(np.arange(self.frames_done, frames)) - start
-        stats = self._stats(samples[:done], offsets)
-        self.carry = samples[done:]
-        self.frames_done = frames
-        return stats
+    def add(self, block: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+        """Statistics of the frames this block completes: (frames, 5)."""
+        # block: (samples, channels)
+        if self.samples_seen == 0:
+            self.previous = block[:1].copy()  # the file's first sample jumps from nowhere
+        starts = self._frame_starts_in(len(block))  # (k,) block offsets where frames begin
+        magnitude, jump = self._per_sample(block)
+        if not len(starts):
+            self.open_frame = _merge(self.open_frame, self._reduce(magnitude, jump, [0])[0])
+            return np.zeros((0, len(STATISTIC_NAMES)), np.float32)
+        leads_in = starts[0] > 0  # the block opens inside a frame that began earlier
+        segments = self._reduce(magnitude, jump, np.r_[0, starts] if leads_in else starts)
+        if leads_in:
+            self.open_frame = _merge(self.open_frame, segments[0])
+            segments = segments[1:]
+        done = segments[:-1]
+        if self.open_frame is not None:
+            done = np.concatenate([self.open_frame[None, :], done])
+        self.open_frame = segments[-1]
+        return _as_statistics(done)
 
     def finish(self) -> npt.NDArray[np.float32]:
-        """Statistics of the last, partial frame (none when the file ends on a boundary)."""
-        if not len(self.carry):
-            return np.zeros((0, 4), np.float32)
-        stats = self._stats(self.carry, np.zeros(1, np.int64))
-        self.carry = self.carry[:0]
-        self.frames_done += 1
-        return stats
+        """Statistics of the last frame, which may be partial: (0 or 1, 5)."""
+        if self.open_frame is None:
+            return np.zeros((0, len(STATISTIC_NAMES)), np.float32)
+        last, self.open_frame = self.open_frame, None
+        return _as_statistics(last[None, :])
 
-    def _stats(
+    def _frame_starts_in(self, block_samples: int) -> npt.NDArray[np.int64]:
+        end = self.samples_seen + block_samples
+        frames = frame_count(end, self.sample_rate, self.recipe.hop_ms)
+        frame_indices = np.arange(self.frames_started, frames)
+        starts = frame_boundary(frame_indices, self.sample_rate, self.recipe.hop_ms)
+        starts -= self.samples_seen
+        self.samples_seen, self.frames_started = end, frames
+        return starts
+
+    def _per_sample(
+        self, block: npt.NDArray[np.float32]
+    ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+        """|x[n]| and |x[n] - x[n-1]|, each (samples * channels,) with channels interleaved, as
+        decoded: reducing over channels later, on masks and frames, avoids slow strided passes.
+        Both live in scratch memory until the next block."""
+        interleaved = np.ascontiguousarray(block).reshape(-1)  # (samples * channels,)
+        channels = self.channels
+        jump = self.scratch.take("jump", len(interleaved), np.float32)
+        np.subtract(interleaved[:channels], self.previous[0], out=jump[:channels])
+        np.subtract(interleaved[channels:], interleaved[:-channels], out=jump[channels:])
+        self.previous = block[-1:].copy()
+        magnitude = self.scratch.take("magnitude", len(interleaved), np.float32)
+        return np.abs(interleaved, out=magnitude), np.abs(jump, out=jump)
+
+    def _reduce(
         self,
-        samples: npt.NDArray[np.float32],  # (samples, channels)
-        offsets: npt.NDArray[np.int64],  # (frames,) first sample of each frame in `samples`
-    ) -> npt.NDArray[np.float32]:
-        if not len(offsets):
-            return np.zeros((0, 4), np.float32)
-        previous = samples[:1] if self.last_sample is None else self.last_sample[None, :]
-        magnitude = _over_channels(np.maximum, np.abs(samples))  # (samples,)
-        jumps = np.diff(samples, axis=0, prepend=previous)
-        jumps = _over_channels(np.maximum, np.abs(jumps, out=jumps))  # (samples,)
-        silent = _over_channels(np.logical_and, samples == 0)  # dropouts silence every channel
-        clipped = magnitude >= self.recipe.near_full_scale
-        self.last_sample = samples[-1].copy()
-        lengths = np.diff(offsets, append=len(samples)).astype(np.float32)  # (frames,)
-        return np.stack(
-            [
-                np.maximum.reduceat(magnitude, offsets),
-                np.maximum.reduceat(jumps, offsets),
-                np.add.reduceat(silent, offsets) / lengths,
-                np.add.reduceat(clipped, offsets) / lengths,
-            ],
-            axis=1,
-        ).astype(np.float32)
+        magnitude: npt.NDArray[np.float32],  # (samples * channels,) interleaved
+        jump: npt.NDArray[np.float32],  # (samples * channels,) interleaved
+        starts: npt.ArrayLike,  # (segments,) first sample of each; the last runs to the end
+    ) -> npt.NDArray[np.float64]:
+        channels, recipe = self.channels, self.recipe
+        sample_starts = np.asarray(starts, dtype=np.intp)
+        segments = np.empty((len(sample_starts), 6), np.float64)
+        # Maxima over a frame's interleaved values are maxima over its samples and channels.
+        segments[:, PEAK] = np.maximum.reduceat(magnitude, sample_starts * channels)
+        segments[:, JUMP] = np.maximum.reduceat(jump, sample_starts * channels)
+        values = self.scratch.take("values_mask", len(magnitude), np.bool_)  # (samples * channels,)
+        samples = self.scratch.take("samples_mask", len(magnitude) // channels, np.bool_)
+        is_zero = _all_channels(np.equal(magnitude, 0, out=values), channels, out=samples)
+        segments[:, ZEROS] = _count_in_segments(is_zero, sample_starts)
+        is_full = np.greater_equal(magnitude, recipe.near_full_scale, out=values)
+        segments[:, FULL_SCALE] = _count_in_segments(
+            _any_channel(is_full, channels, out=samples), sample_starts
+        )
+        is_flat = _all_channels(np.equal(jump, 0, out=values), channels, out=samples)
+        if is_flat.any():
+            loud_values = self.scratch.take("loud_values", len(magnitude), np.bool_)
+            loud_samples = self.scratch.take("loud_samples", len(samples), np.bool_)
+            is_loud = np.greater_equal(magnitude, recipe.flat_min_level, out=loud_values)
+            is_flat &= _any_channel(is_loud, channels, out=loud_samples)
+        segments[:, FLAT] = _count_in_segments(is_flat, sample_starts)
+        segments[:, LENGTH] = np.diff(sample_starts, append=len(magnitude) // channels)
+        return segments
 
 
-def _over_channels(combine: np.ufunc, values: npt.NDArray) -> npt.NDArray:
-    """(samples, channels) to (samples,), combining the channel columns element-wise: much
-    faster than a reduction along the short, innermost axis."""
-    result = values[:, 0].copy()
-    for channel in range(1, values.shape[1]):
-        combine(result, values[:, channel], out=result)
-    return result
+def _any_channel(
+    mask: npt.NDArray[np.bool_], channels: int, *, out: npt.NDArray[np.bool_] | None
+) -> npt.NDArray[np.bool_]:
+    """(samples * channels,) interleaved -> (samples,)."""
+    if channels == 1:
+        return mask
+    if channels in WORD_CHANNELS:  # read each sample's channel flags as one integer
+        return np.not_equal(mask.view(f"<u{channels}"), 0, out=out)
+    return np.any(mask.reshape(-1, channels), axis=1, out=out)
+
+
+def _all_channels(
+    mask: npt.NDArray[np.bool_], channels: int, *, out: npt.NDArray[np.bool_] | None
+) -> npt.NDArray[np.bool_]:
+    """(samples * channels,) interleaved -> (samples,)."""
+    if channels == 1:
+        return mask
+    if channels in WORD_CHANNELS:
+        every_flag = int.from_bytes(b"\x01" * channels, "little")
+        return np.equal(mask.view(f"<u{channels}"), every_flag, out=out)
+    return np.all(mask.reshape(-1, channels), axis=1, out=out)
+
+
+def _count_in_segments(
+    mask: npt.NDArray[np.bool_], starts: npt.NDArray[np.intp]
+) -> npt.NDArray[np.int64]:
+    if not mask.any():  # the usual case for zeros and full scale, and the cheap one
+        return np.zeros(len(starts), np.int64)
+    return np.add.reduceat(mask.view(np.uint8), starts, dtype=np.int64)
+
+
+def _merge(
+    earlier: npt.NDArray[np.float64] | None, later: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
+    """One frame's partial results from two blocks, each (6,)."""
+    if earlier is None:
+        return later
+    merged = earlier + later
+    merged[[PEAK, JUMP]] = np.maximum(earlier[[PEAK, JUMP]], later[[PEAK, JUMP]])
+    return merged
+
+
+def _as_statistics(segments: npt.NDArray[np.float64]) -> npt.NDArray[np.float32]:
+    # segments: (frames, 6) -> (frames, 5) in STATISTIC_NAMES order
+    statistics = segments[:, :LENGTH].copy()
+    statistics[:, ZEROS:] /= segments[:, LENGTH:]
+    return statistics.astype(np.float32)
 
 
 class LogMel:
-    """Log-mel bands (and log energy) of 16 kHz mono audio, fed block by block."""
+    """Log-mel bands and log energy of 16 kHz mono audio, fed block by block; FFT and framing
+    are ours, the filterbank is librosa's (Slaney)."""
 
     def __init__(self, recipe: FeatureRecipe) -> None:
         self.recipe = recipe
-        # Half a window minus half a hop of silence first, so window i centres on frame i.
+        self.frames_done = 0
+        # Zeros before the file so window i centres on the middle of frame i.
         lead = (recipe.window_samples - recipe.hop_samples) // 2
-        self.buffer = np.zeros(lead, np.float32)
+        self.pending = np.zeros(lead, np.float32)  # samples not yet consumed by a whole hop
+        self.scratch = Scratch()
 
     @cached_property
     def _window(self) -> npt.NDArray[np.float32]:
-        return np.hanning(self.recipe.window_samples + 2)[1:-1].astype(np.float32)
+        size = self.recipe.window_samples  # periodic Hann, as librosa's stft uses
+        return (0.5 - 0.5 * np.cos(2 * np.pi * np.arange(size) / size)).astype(np.float32)
 
     @cached_property
-    def _mel_basis(self) -> npt.NDArray[np.float32]:
+    def _projection(self) -> npt.NDArray[np.float32]:
+        """Maps the power spectrum to mel power and mean-square energy, (bins, n_mels + 1), so
+        one matrix product does the filterbank and Parseval's energy."""
         recipe = self.recipe
-        return librosa.filters.mel(
-            sr=recipe.sample_rate, n_fft=recipe.n_fft, n_mels=recipe.n_mels, fmin=recipe.fmin_hz
-        ).astype(np.float32)  # (n_mels, n_fft // 2 + 1)
+        mel_basis = librosa.filters.mel(
+            sr=recipe.sample_rate,
+            n_fft=recipe.n_fft,
+            n_mels=recipe.n_mels,
+            fmin=recipe.fmin_hz,
+            fmax=recipe.fmax_hz,
+        )  # (n_mels, bins)
+        bins = mel_basis.shape[1]
+        # Parseval for a real FFT: interior bins stand for two, DC and (even n_fft) Nyquist one.
+        bin_weights = np.full(bins, 2.0)
+        bin_weights[0] = 1.0
+        if recipe.n_fft % 2 == 0:
+            bin_weights[-1] = 1.0
+        window_energy = float(np.sum(self._window.astype(np.float64) ** 2))
+        energy = bin_weights / (recipe.n_fft * window_energy)  # (bins,)
+        projection = np.concatenate([mel_basis.T, energy[:, None]], axis=1)  # (bins, n_mels + 1)
+        return projection.astype(np.float32)
 
-    def feed(self, samples: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
-        """Features of every window the audio so far covers: (frames, n_mels + 1)."""
-        self.buffer = np.concatenate([self.buffer, samples])
+    def add(self, samples: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+        """Features of every window the audio so far completes: (frames, n_mels + 1)."""
+        size = len(self.pending) + len(samples)
+        buffer = self.scratch.take("buffer", size, np.float32)  # (samples,)
+        np.concatenate([self.pending, samples], out=buffer)
         window, hop = self.recipe.window_samples, self.recipe.hop_samples
-        if len(self.buffer) < window:
+        frames = max(0, (size - window) // hop + 1)
+        self.pending = buffer[frames * hop :].copy()  # under a window; the buffer is reused
+        self.frames_done += frames
+        if not frames:
             return np.zeros((0, self.recipe.n_mels + 1), np.float32)
-        frames = (len(self.buffer) - window) // hop + 1
-        windows = np.lib.stride_tricks.sliding_window_view(self.buffer, window)[::hop][:frames]
-        features = self._features(windows)
-        self.buffer = self.buffer[frames * hop :]
-        return features
+        windows = np.lib.stride_tricks.sliding_window_view(buffer, window)[::hop][:frames]
+        return self._features(windows)
 
-    def finish(self, frames_wanted: int, frames_done: int) -> npt.NDArray[np.float32]:
-        """Pad with silence until `frames_wanted` frames exist in all."""
-        missing = frames_wanted - frames_done
-        if missing <= 0:
-            return np.zeros((0, self.recipe.n_mels + 1), np.float32)
-        padding = np.zeros(
-            missing * self.recipe.hop_samples + self.recipe.window_samples, np.float32
-        )
-        return self.feed(padding)[:missing]
+    def finish(self, frames_wanted: int) -> npt.NDArray[np.float32]:
+        """The windows still missing for `frames_wanted` frames in all, reaching past the end of
+        the audio into silence: (frames, n_mels + 1)."""
+        missing = max(0, frames_wanted - self.frames_done)
+        padding = np.zeros(missing * self.recipe.hop_samples + self.recipe.window_samples)
+        return self.add(padding.astype(np.float32))[:missing]
 
     def _features(self, windows: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
-        # windows: (frames, window_samples)
-        spectrum = np.fft.rfft(windows * self._window, n=self.recipe.n_fft)  # (frames, bins)
-        power = np.square(spectrum.real) + np.square(spectrum.imag)  # float32, like the input
-        mel = np.log(power @ self._mel_basis.T + MEL_FLOOR)  # (frames, n_mels)
-        mean_square = np.einsum("ij,ij->i", windows, windows) / windows.shape[1]  # (frames,)
-        energy = np.log(mean_square + MEL_FLOOR)
-        return np.concatenate([mel, energy[:, None]], axis=1).astype(np.float32)
+        # windows: (frames, window_samples), a strided view
+        frames, window = windows.shape
+        bins = self.recipe.n_fft // 2 + 1
+        weighted = self.scratch.take("weighted", frames * window, np.float32)
+        weighted = np.multiply(windows, self._window, out=weighted.reshape(frames, window))
+        spectrum = self.scratch.take("spectrum", frames * bins, np.complex64).reshape(frames, bins)
+        np.fft.rfft(weighted, n=self.recipe.n_fft, out=spectrum)
+        squares = spectrum.view(np.float32)  # (frames, 2 * bins): re, im, re, im, ...
+        np.square(squares, out=squares)
+        power = self.scratch.take("power", frames * bins, np.float32).reshape(frames, bins)
+        np.add(squares[:, 0::2], squares[:, 1::2], out=power)
+        features = power @ self._projection  # (frames, n_mels + 1), all terms >= 0
+        features += LOG_FLOOR
+        return np.log(features, out=features)
+
+
+class FrameFeatures:
+    """Rows of every column in `FeatureRecipe.feature_names` order, handed out as soon as both
+    the statistics (original samples) and the mel bands (16 kHz samples) of a frame exist."""
+
+    def __init__(self, recipe: FeatureRecipe, *, sample_rate: int, channels: int) -> None:
+        self.statistics = SignalStatistics(recipe, sample_rate=sample_rate, channels=channels)
+        self.log_mel = LogMel(recipe)
+        self.mel_rows = np.zeros((0, recipe.n_mels + 1), np.float32)
+        self.statistic_rows = np.zeros((0, len(STATISTIC_NAMES)), np.float32)
+
+    def add_original(self, block: npt.NDArray[np.float32]) -> None:
+        """block: (samples, channels) at the file's own rate."""
+        added = self.statistics.add(block)
+        self.statistic_rows = np.concatenate([self.statistic_rows, added])
+
+    def add_resampled(self, samples: npt.NDArray[np.float32]) -> None:
+        """samples: (samples,) mono at recipe.sample_rate."""
+        self.mel_rows = np.concatenate([self.mel_rows, self.log_mel.add(samples)])
+
+    def take_rows(self) -> npt.NDArray[np.float32]:
+        """Rows complete so far: (frames, columns)."""
+        ready = min(len(self.mel_rows), len(self.statistic_rows))
+        rows = np.concatenate([self.mel_rows[:ready], self.statistic_rows[:ready]], axis=1)
+        self.mel_rows = self.mel_rows[ready:]
+        self.statistic_rows = self.statistic_rows[ready:]
+        return rows
+
+    def finish(self) -> npt.NDArray[np.float32]:
+        """The remaining rows, once all audio has been added: (frames, columns)."""
+        self.statistic_rows = np.concatenate([self.statistic_rows, self.statistics.finish()])
+        self.mel_rows = np.concatenate(
+            [self.mel_rows, self.log_mel.finish(self.statistics.frames_started)]
+        )
+        self.mel_rows = self.mel_rows[: len(self.statistic_rows)]
+        return self.take_rows()

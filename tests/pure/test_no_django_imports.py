@@ -11,6 +11,9 @@ PURE_MODULES = [
     "datasets.formats",
     "datasets.audio.pipeline",
     "datasets.audio.peaks",
+    "datasets.audio.decode",
+    "datasets.audio.features",
+    "datasets.audio.scratch",
 ]
 
 
