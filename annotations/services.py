@@ -102,30 +102,20 @@ def copy_annotation_set(*, annotation_set: AnnotationSet) -> AnnotationSet:
         counts_by_type=annotation_set.counts_by_type,
     )
     now = timezone.now()
-    originals = Annotation.objects.filter(annotation_set=annotation_set).iterator(2000)
+    # Everything but the id, the set and the times is carried over, in INSERT_COLUMNS order.
+    carried = INSERT_COLUMNS[2:-2]
+    originals = (
+        Annotation.objects.filter(annotation_set=annotation_set)
+        .values_list(*carried)
+        .iterator(BULK_BATCH_SIZE)
+    )
     batch = []
-    for original in originals:
-        batch.append(
-            Annotation(
-                id=uuid.uuid4(),
-                annotation_set=copy,
-                audio_file_id=original.audio_file_id,
-                artifact_type_id=original.artifact_type_id,
-                start_ms=original.start_ms,
-                end_ms=original.end_ms,
-                confidence=original.confidence,
-                note=original.note,
-                source=original.source,
-                created_by_user_id=original.created_by_user_id,
-                created_by_key_id=original.created_by_key_id,
-                created_at=now,
-                updated_at=now,
-            )
-        )
+    for values in originals:
+        batch.append((uuid.uuid4(), copy.pk, *values, now, now))
         if len(batch) >= BULK_BATCH_SIZE:
-            Annotation.objects.bulk_create(batch)
+            _insert(batch)
             batch = []
-    Annotation.objects.bulk_create(batch)
+    _insert(batch)
     logger.info("annotation set %s copied to %s", annotation_set.pk, copy.pk)
     return copy
 
