@@ -74,6 +74,3 @@ class ApiKey(TimestampedModel):
 
     def is_expired(self, now: datetime | None = None) -> bool:
         return self.expires_at is not None and self.expires_at <= (now or timezone.now())
-
-    def allows(self, scope: str) -> bool:
-        return scope in self.scopes

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 import numpy as np
 import pytest
 import soundfile as sf
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from dramatiq import Message
 
@@ -40,9 +41,7 @@ def post_file(client, target: dict, content: bytes, *, fields: dict | None = Non
     return client.post(upload_path, {**form, "file": _named(content)})
 
 
-def _named(content: bytes):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
+def _named(content: bytes) -> SimpleUploadedFile:
     return SimpleUploadedFile("upload.bin", content)
 
 
