@@ -2,8 +2,11 @@ from django.conf import settings
 from django.db import models
 
 from datasets.models import ArtifactType, AudioFile, Dataset
+from relay.ids import uuid7
 from relay.models import TimestampedModel
 from tenants.models import ApiKey, Tenant
+
+PAGE_ANCHOR_STRIDE = 10_000
 
 
 class AnnotationSet(TimestampedModel):
@@ -24,6 +27,9 @@ class AnnotationSet(TimestampedModel):
     # Kept by the services in the same transaction as every change, so pages never COUNT(*).
     annotation_count = models.PositiveIntegerField(default=0)
     counts_by_type = models.JSONField(default=dict, blank=True)
+    # Of a published set: the id at every PAGE_ANCHOR_STRIDE-th position in id order, so any
+    # page starts from an index seek instead of skipping up to a million rows.
+    page_anchors = models.JSONField(default=list, blank=True)
 
     class Meta:
         indexes = [
@@ -45,9 +51,12 @@ class Annotation(models.Model):
         HUMAN = "human"
         MODEL = "model"
 
-    id = models.UUIDField(primary_key=True, editable=False)
+    # Time-ordered, so the newest-first page order is the primary key's order and bulk inserts
+    # append to the index instead of scattering over it.
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    # No index of its own: the indexes below lead with the set.
     annotation_set = models.ForeignKey(
-        AnnotationSet, on_delete=models.CASCADE, related_name="annotations"
+        AnnotationSet, on_delete=models.CASCADE, related_name="annotations", db_index=False
     )
     audio_file = models.ForeignKey(AudioFile, on_delete=models.CASCADE, related_name="annotations")
     # RESTRICT: a type that labels use cannot disappear from under them, unless they go too
@@ -60,19 +69,34 @@ class Annotation(models.Model):
     confidence = models.FloatField(default=1.0)
     note = models.TextField(blank=True, default="")
     source = models.CharField(max_length=8, choices=Source.choices, default=Source.HUMAN)
+    # Who added it, for the record: unindexed and unconstrained in the database (Django still
+    # sets them NULL when the user or key is deleted), so a bulk add skips a foreign-key check
+    # per row.
     created_by_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     created_by_key = models.ForeignKey(
-        ApiKey, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        ApiKey,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 
     class Meta:
         indexes = [
-            # Paging a set newest first; the leading set id keeps pages of big sets index-only.
-            models.Index(fields=["annotation_set", "-created_at", "-id"], name="annotation_page"),
+            # Paging a set newest first (ids are time-ordered), index-only for deep pages.
+            models.Index(fields=["annotation_set", "id"], name="annotation_set_page"),
             models.Index(fields=["annotation_set", "audio_file"], name="annotation_by_audio"),
         ]
         constraints = [

@@ -1,9 +1,12 @@
+from collections.abc import Callable
+from typing import Any
 from uuid import UUID
 
 from django.db.models import QuerySet
 
-from annotations.models import Annotation, AnnotationSet
+from annotations.models import PAGE_ANCHOR_STRIDE, Annotation, AnnotationSet
 from datasets.models import Dataset
+from relay.api.pagination import fetch_page
 from relay.errors import NotFound
 
 
@@ -33,7 +36,7 @@ def list_annotations(
         annotations = annotations.filter(audio_file_id=audio_file_id)
     if artifact_type:
         annotations = annotations.filter(artifact_type__name=artifact_type)
-    return annotations.select_related("artifact_type").order_by("-created_at", "-id")
+    return annotations.order_by("-id")
 
 
 def get_annotation(*, annotation_set: AnnotationSet, annotation_id: UUID) -> Annotation:
@@ -45,3 +48,27 @@ def get_annotation(*, annotation_set: AnnotationSet, annotation_id: UUID) -> Ann
         )
     except Annotation.DoesNotExist:
         raise NotFound("Annotation not found") from None
+
+
+def published_annotation_page(
+    annotation_set: AnnotationSet,
+    annotations: QuerySet[Annotation],
+    *,
+    offset: int,
+    limit: int,
+    total: int,
+    load: Callable[[QuerySet[Annotation]], QuerySet[Any]],
+) -> list[object]:
+    """Rows [offset, offset + limit) of a published set's newest-first `annotations` (unfiltered),
+    read from the page anchor at or before the page: at most PAGE_ANCHOR_STRIDE index entries
+    are skipped, whatever the page, and only the page's own rows are read from the table."""
+    anchors = annotation_set.page_anchors
+    if offset >= total or limit <= 0 or not anchors:
+        return fetch_page(annotations, offset=offset, limit=limit, total=total, load=load)
+    count = min(limit, total - offset)
+    oldest = total - offset - count  # the page's oldest row, counted from the set's first
+    anchor = min(oldest // PAGE_ANCHOR_STRIDE, len(anchors) - 1)
+    skip = oldest - anchor * PAGE_ANCHOR_STRIDE
+    from_anchor = annotations.filter(id__gte=anchors[anchor]).order_by("id")
+    keys = list(from_anchor.values_list("pk", flat=True)[skip : skip + count])  # index only
+    return list(load(annotations.filter(pk__in=keys)))

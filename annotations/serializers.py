@@ -1,5 +1,7 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from annotations.agreement import Agreement
 from annotations.models import Annotation, AnnotationSet
 from relay.api.fields import TextField
 
@@ -100,3 +102,72 @@ class AnnotationSerializer(serializers.ModelSerializer):
 class AnnotationBulkResultSerializer(serializers.Serializer):
     created = serializers.IntegerField()
     items = AnnotationSerializer(many=True)
+
+
+class AgreementQuerySerializer(serializers.Serializer):
+    other = serializers.UUIDField(
+        help_text="The annotation set to compare with, of the same dataset."
+    )
+    collar_ms = serializers.IntegerField(
+        min_value=10,
+        max_value=2000,
+        default=200,
+        help_text="Onset collar of the event matching; offsets may differ by max(collar, 20 % of "
+        "the event's length).",
+    )
+
+
+class TypeAgreementSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="Events of this type in this set.")
+    other_count = serializers.IntegerField(help_text="Events of this type in the other set.")
+    matched = serializers.IntegerField(help_text="Events matched one to one.")
+    precision = serializers.FloatField()
+    recall = serializers.FloatField()
+    f1 = serializers.FloatField(allow_null=True, help_text="Null when neither set has the type.")
+    segment_f1 = serializers.FloatField(allow_null=True)
+
+
+class MacroAgreementSerializer(serializers.Serializer):
+    precision = serializers.FloatField(allow_null=True)
+    recall = serializers.FloatField(allow_null=True)
+    f1 = serializers.FloatField(allow_null=True)
+    segment_f1 = serializers.FloatField(allow_null=True)
+
+
+class AgreementSerializer(serializers.Serializer):
+    annotation_set_id = serializers.UUIDField(source="annotation_set.id")
+    other_id = serializers.UUIDField(source="other.id")
+    collar_ms = serializers.FloatField(source="scores.collar_ms")
+    audio_scope = serializers.ChoiceField(
+        choices=["shared", "all"],
+        help_text="shared: the audio both sets label; all: they share none, so every event of "
+        "either set is a disagreement.",
+    )
+    audio_file_count = serializers.IntegerField()
+    per_type = serializers.SerializerMethodField()
+    macro = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.DictField(child=TypeAgreementSerializer()))
+    def get_per_type(self, agreement: Agreement) -> dict[str, dict[str, object]]:
+        return {
+            name: {
+                "count": score.n_reference,
+                "other_count": score.n_detected,
+                "matched": score.true_positives,
+                "precision": score.precision,
+                "recall": score.recall,
+                "f1": score.f1,
+                "segment_f1": score.segment_f1,
+            }
+            for name, score in agreement.scores.per_type.items()
+        }
+
+    @extend_schema_field(MacroAgreementSerializer)
+    def get_macro(self, agreement: Agreement) -> dict[str, float | None]:
+        scores = agreement.scores
+        return {
+            "precision": scores.macro_precision,
+            "recall": scores.macro_recall,
+            "f1": scores.macro_f1,
+            "segment_f1": scores.macro_segment_f1,
+        }

@@ -1,5 +1,7 @@
 import contextlib
+import functools
 import hashlib
+import itertools
 import logging
 import uuid
 from collections import Counter
@@ -8,12 +10,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connection, transaction
+from django.db.models import F, Window
+from django.db.models.functions import Mod, RowNumber
 from django.utils import timezone
 
-from annotations.models import Annotation, AnnotationSet
+from annotations.models import PAGE_ANCHOR_STRIDE, Annotation, AnnotationSet
 from annotations.validation import AudioFacts, check_row, check_rows
 from datasets.models import ArtifactType, AudioFile, Dataset
 from relay.errors import Conflict, Invalid
+from relay.ids import uuid7_batch
 
 logger = logging.getLogger(__name__)
 
@@ -85,9 +90,25 @@ def publish_annotation_set(*, annotation_set: AnnotationSet) -> AnnotationSet:
     locked.status = AnnotationSet.Status.PUBLISHED
     locked.published_at = timezone.now()
     locked.content_hash = content_hash(annotations)
-    locked.save(update_fields=["status", "published_at", "content_hash", "updated_at"])
+    locked.page_anchors = _page_anchors(locked)
+    locked.save(
+        update_fields=["status", "published_at", "content_hash", "page_anchors", "updated_at"]
+    )
     logger.info("annotation set %s published with %d annotations", locked.pk, len(annotations))
     return locked
+
+
+def _page_anchors(annotation_set: AnnotationSet) -> list[str]:
+    """Ids at positions 0, stride, 2 x stride, ... of the set in id order (oldest first)."""
+    anchors = (
+        Annotation.objects.filter(annotation_set=annotation_set)
+        .alias(position=Window(RowNumber(), order_by="id"))
+        .annotate(step=Mod(F("position") - 1, PAGE_ANCHOR_STRIDE))
+        .filter(step=0)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    return [str(anchor) for anchor in anchors]
 
 
 @transaction.atomic
@@ -106,16 +127,13 @@ def copy_annotation_set(*, annotation_set: AnnotationSet) -> AnnotationSet:
     carried = INSERT_COLUMNS[2:-2]
     originals = (
         Annotation.objects.filter(annotation_set=annotation_set)
+        .order_by("id")
         .values_list(*carried)
         .iterator(BULK_BATCH_SIZE)
     )
-    batch = []
-    for values in originals:
-        batch.append((uuid.uuid4(), copy.pk, *values, now, now))
-        if len(batch) >= BULK_BATCH_SIZE:
-            _insert(batch)
-            batch = []
-    _insert(batch)
+    while values := list(itertools.islice(originals, BULK_BATCH_SIZE)):
+        ids = uuid7_batch(len(values))
+        _insert([(id_, copy.pk, *row, now, now) for id_, row in zip(ids, values, strict=True)])
     logger.info("annotation set %s copied to %s", annotation_set.pk, copy.pk)
     return copy
 
@@ -131,21 +149,25 @@ def _audio_facts(dataset: Dataset, audio_ids: set[uuid.UUID]) -> dict[uuid.UUID,
 
 
 def _referenced_audio_ids(rows: Sequence[object]) -> set[uuid.UUID]:
+    texts = {
+        value
+        for row in rows
+        if isinstance(row, dict) and isinstance(value := row.get("audio_file_id"), str)
+    }
     ids = set()
-    for row in rows:
-        value = row.get("audio_file_id") if isinstance(row, dict) else None
-        if isinstance(value, str):
-            with contextlib.suppress(ValueError):
-                ids.add(uuid.UUID(value))
+    for value in texts:
+        with contextlib.suppress(ValueError):
+            ids.add(uuid.UUID(value))
     return ids
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass is several times slower to build
 class AddedAnnotation:
-    """A stored annotation as the API shows it, without the cost of a model instance."""
+    """A stored annotation as the API shows it (ids as text), without the cost of a model
+    instance."""
 
-    id: uuid.UUID
-    audio_file_id: uuid.UUID
+    id: str
+    audio_file_id: str
     artifact_type: str
     start_ms: int
     end_ms: int
@@ -184,18 +206,23 @@ def add_annotations(
 ) -> list[AddedAnnotation]:
     """Check every row, then add them all, or none: Invalid lists each failing field by index."""
     dataset = annotation_set.dataset
-    types = dict(ArtifactType.objects.filter(dataset=dataset).values_list("name", "pk"))
+    type_ids = {
+        name: str(pk)
+        for name, pk in ArtifactType.objects.filter(dataset=dataset).values_list("name", "pk")
+    }
     audio = _audio_facts(dataset, _referenced_audio_ids(rows))
     clean, errors = check_rows(
-        rows, loc=loc, audio=audio, artifact_types=set(types), indexed=indexed
+        rows, loc=loc, audio=audio, artifact_types=set(type_ids), indexed=indexed
     )
     if errors:
         raise Invalid(errors)
+    # Ids as text once each: str(UUID) per cell would cost more than the database's work.
+    audio_texts = {audio_id: str(audio_id) for audio_id in audio}
     now = timezone.now()
     added = [
         AddedAnnotation(
-            id=uuid.uuid4(),
-            audio_file_id=row.audio_file_id,
+            id=str(annotation_id),
+            audio_file_id=audio_texts[row.audio_file_id],
             artifact_type=row.artifact_type,
             start_ms=row.start_ms,
             end_ms=row.end_ms,
@@ -204,16 +231,17 @@ def add_annotations(
             source=source,
             created_at=now,
         )
-        for row in clean
+        for annotation_id, row in zip(uuid7_batch(len(clean)), clean, strict=True)
     ]
+    set_id = str(annotation_set.pk)
     user_id = getattr(created_by_user, "pk", None)
     key_id = getattr(created_by_key, "pk", None)
     records = [
         (
             item.id,
-            annotation_set.pk,
+            set_id,
             item.audio_file_id,
-            types[item.artifact_type],
+            type_ids[item.artifact_type],
             item.start_ms,
             item.end_ms,
             item.confidence,
@@ -235,14 +263,19 @@ def add_annotations(
 
 
 def _insert(records: list[tuple]) -> None:
-    """Insert annotation rows: PostgreSQL's COPY, many times faster than INSERT for thousands of
-    rows, or batched INSERTs elsewhere."""
+    """Insert annotation rows, in INSERT_COLUMNS order: PostgreSQL's COPY, many times faster than
+    INSERT for thousands of rows, or batched INSERTs elsewhere."""
     if not records:
         return
     if connection.vendor == "postgresql":
         statement = f"COPY {Annotation._meta.db_table} ({', '.join(INSERT_COLUMNS)}) FROM STDIN"
-        text = "".join("\t".join(map(_copy_text, record)) + "\n" for record in records)
-        with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
+        text = "".join(map(_copy_line, records))
+        # The raw psycopg cursor's errors are wrapped as Django's, like every other query's.
+        with (
+            connection.cursor() as cursor,
+            connection.wrap_database_errors,
+            cursor.cursor.copy(statement) as copy,
+        ):
             copy.write(text.encode("utf-8"))
         return
     Annotation.objects.bulk_create(
@@ -252,17 +285,26 @@ def _insert(records: list[tuple]) -> None:
 
 
 # COPY's text format: these characters are escaped with a backslash, and NULL is \N.
+COPY_NULL = "\\N"
 COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-def _copy_text(value: object) -> str:
-    if value is None:
-        return "\\N"
-    if isinstance(value, str):
-        return value.translate(COPY_ESCAPES)
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return str(value)
+def _copy_line(record: tuple) -> str:
+    """One row of INSERT_COLUMNS in COPY's text format. Written out column by column because a
+    generic per-value conversion cost more than the database's own work on a bulk call."""
+    (id_, set_id, audio_id, type_id, start_ms, end_ms, confidence, note, source, user_id,
+     key_id, created_at, updated_at) = record  # fmt: skip
+    return (
+        f"{id_}\t{set_id}\t{audio_id}\t{type_id}\t{start_ms:d}\t{end_ms:d}\t{confidence!r}\t"
+        f"{note.translate(COPY_ESCAPES) if note else ''}\t{source}\t"
+        f"{COPY_NULL if user_id is None else user_id}\t{COPY_NULL if key_id is None else key_id}\t"
+        f"{_timestamp_text(created_at)}\t{_timestamp_text(updated_at)}\n"
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _timestamp_text(value: datetime) -> str:
+    return value.isoformat()
 
 
 def _count(locked: AnnotationSet, added: Counter) -> None:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from annotations import api
+from annotations import api, transfer_api
 
 SETS = "datasets/<uuid:dataset_id>/annotation-sets"
 ONE_SET = f"{SETS}/<uuid:set_id>"
@@ -12,6 +12,21 @@ urlpatterns = [
         f"{ONE_SET}/publish", api.AnnotationSetPublishApi.as_view(), name="annotation-set-publish"
     ),
     path(f"{ONE_SET}/copy", api.AnnotationSetCopyApi.as_view(), name="annotation-set-copy"),
+    path(
+        f"{ONE_SET}/agreement",
+        api.AnnotationSetAgreementApi.as_view(),
+        name="annotation-set-agreement",
+    ),
+    path(
+        f"{ONE_SET}/export",
+        transfer_api.AnnotationSetExportApi.as_view(),
+        name="annotation-set-export",
+    ),
+    path(
+        f"{ONE_SET}/import",
+        transfer_api.AnnotationSetImportApi.as_view(),
+        name="annotation-set-import",
+    ),
     path(f"{ONE_SET}/annotations", api.AnnotationListApi.as_view(), name="annotation-list"),
     path(f"{ONE_SET}/annotations/bulk", api.AnnotationBulkApi.as_view(), name="annotation-bulk"),
     path(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 MAX_NOTE_LENGTH = 2000
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: building 10 000 frozen ones costs a tenth of a bulk call
 class AnnotationRow:
     audio_file_id: uuid.UUID
     artifact_type: str
@@ -49,13 +49,49 @@ def check_rows(
     """Every row as an AnnotationRow, or one error item per failing field of every failing row
     (at `loc + [index, field]`, or `loc + [field]` for a single row that is not `indexed`)."""
     clean, errors = [], []
+    audio_by_text = {str(audio_id): (audio_id, facts) for audio_id, facts in audio.items()}
     for index, row in enumerate(rows):
-        row_loc = [*loc, index] if indexed else loc
-        row_errors, checked = check_row(row, loc=row_loc, audio=audio, types=artifact_types)
-        errors += row_errors
+        checked = _valid_row(row, audio_by_text, artifact_types)
+        if checked is None:
+            row_loc = [*loc, index] if indexed else loc
+            row_errors, checked = check_row(row, loc=row_loc, audio=audio, types=artifact_types)
+            errors += row_errors
         if checked is not None:
             clean.append(checked)
     return clean, errors
+
+
+def _valid_row(
+    row: object,
+    audio_by_text: Mapping[str, tuple[uuid.UUID, AudioFacts]],
+    types: set[str],
+) -> AnnotationRow | None:
+    """The row when it is valid in the usual way (lower-case ids, plain values); None sends it
+    to `check_row`, which handles everything else and names every problem. A few microseconds
+    instead of tens: most rows of a bulk call are valid."""
+    if type(row) is not dict:
+        return None
+    audio_text, artifact_type = row.get("audio_file_id"), row.get("artifact_type")
+    if type(audio_text) is not str or type(artifact_type) is not str:
+        return None
+    found = audio_by_text.get(audio_text)
+    start_ms, end_ms = row.get("start_ms"), row.get("end_ms")
+    confidence, note = row.get("confidence", 1.0), row.get("note", "")
+    if (
+        found is None
+        or not found[1].is_ready
+        or type(start_ms) is not int
+        or type(end_ms) is not int
+        or not 0 <= start_ms < end_ms <= found[1].duration_ms
+        or artifact_type not in types
+        or type(confidence) not in (float, int)
+        or not 0.0 <= confidence <= 1.0
+        or type(note) is not str
+        or len(note) > MAX_NOTE_LENGTH
+        or "\x00" in note
+    ):
+        return None
+    return AnnotationRow(found[0], artifact_type, start_ms, end_ms, float(confidence), note)
 
 
 def check_row(

@@ -206,6 +206,9 @@ RELAY_DOWNLOAD_URL_EXPIRES_S = env_int("RELAY_DOWNLOAD_URL_EXPIRES_S", 3600)
 RELAY_MAX_METADATA_BYTES = env_int("RELAY_MAX_METADATA_BYTES", 8 * 1024)
 RELAY_INLINE_MAX_FILES = env_int("RELAY_INLINE_MAX_FILES", 20)
 RELAY_INLINE_MAX_FILE_BYTES = env_int("RELAY_INLINE_MAX_FILE_BYTES", 25 * 1024 * 1024)
+# Label files imported into an annotation set (the text inside an Audacity zip counts too).
+RELAY_MAX_IMPORT_BYTES = env_int("RELAY_MAX_IMPORT_BYTES", 20 * 1024 * 1024)
+RELAY_MAX_IMPORT_ROWS = env_int("RELAY_MAX_IMPORT_ROWS", 100_000)
 # A worker holds a file for this long and renews it while it works; after that the sweep hands
 # the file to another worker, so a crashed worker delays processing but never loses it.
 RELAY_PROCESSING_LEASE = timedelta(seconds=env_int("RELAY_PROCESSING_LEASE_S", 300))

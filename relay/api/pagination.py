@@ -1,6 +1,7 @@
 """Page/page_size pagination with API.md's `{items, total, page, page_size, has_more}` body."""
 
 import functools
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -10,6 +11,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from relay.api.parsing import parse_query
+
+SHALLOW_ROWS = 10_000  # up to here a plain OFFSET is as fast as the two-step page read
 
 
 class PageQuerySerializer(serializers.Serializer):
@@ -49,22 +52,66 @@ def paginate(
     item_serializer: type[serializers.Serializer],
     *,
     total: int | None = None,
+    render: Callable[[list[Any]], list[dict[str, Any]]] | None = None,
+    load: Callable[[QuerySet[Any]], QuerySet[Any]] | None = None,
+    fetch: Callable[..., list[Any]] | None = None,
 ) -> Response:
     """One page of an ordered queryset. Pass `total` when the caller keeps a count cheaper than
-    `COUNT(*)`."""
+    `COUNT(*)`; `load` to shape the page's rows (`.values(...)`, `.select_related(...)`: kept
+    off `queryset` so that finding the page stays index-only); `render` to build the items
+    faster than `item_serializer` (which still documents them); and `fetch` to read a page a
+    better way than `fetch_page` (same arguments)."""
     query = parse_query(PageQuerySerializer, request)
     page = query["page"]
     page_size = query.get("page_size") or settings.RELAY_PAGE_SIZE
     if total is None:
         total = queryset.count()
     offset = (page - 1) * page_size
-    rows = list(queryset[offset : offset + page_size]) if offset < total else []
+    rows = (fetch or fetch_page)(
+        queryset, offset=offset, limit=page_size, total=total, load=load or _as_is
+    )
+    items = render(rows) if render else item_serializer(rows, many=True).data
     return Response(
         {
-            "items": item_serializer(rows, many=True).data,
+            "items": items,
             "total": total,
             "page": page,
             "page_size": page_size,
             "has_more": offset + len(rows) < total,
         }
     )
+
+
+def _as_is(queryset: QuerySet[Any]) -> QuerySet[Any]:
+    return queryset
+
+
+def fetch_page(
+    queryset: QuerySet[Any],
+    *,
+    offset: int,
+    limit: int,
+    total: int,
+    load: Callable[[QuerySet[Any]], QuerySet[Any]] = _as_is,
+) -> list[Any]:
+    """Rows [offset, offset + limit) of `queryset`, whose ordering must end in a unique key.
+
+    OFFSET walks every row it skips, so deep pages of a big table are slow. Two steps keep that
+    walk small: the page's primary keys are found first, which an index on the ordering answers
+    without touching the table (a deferred join), and from whichever end of that order is nearer,
+    so the last page costs what the first does. Then only the page's rows are read. Small
+    lists, where the walk costs nothing, take one query.
+    """
+    if not queryset.ordered:
+        raise ValueError("fetch_page needs an ordered queryset")
+    if offset >= total or limit <= 0:
+        return []
+    count = min(limit, total - offset)
+    if total <= SHALLOW_ROWS:
+        return list(load(queryset)[offset : offset + count])
+    from_end = total - offset - count
+    if from_end < offset:
+        keys = list(queryset.reverse().values_list("pk", flat=True)[from_end : from_end + count])
+    else:
+        keys = list(queryset.values_list("pk", flat=True)[offset : offset + count])
+    return list(load(queryset.filter(pk__in=keys)))

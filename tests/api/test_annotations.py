@@ -4,7 +4,9 @@ import threading
 import pytest
 from django.db import IntegrityError, connection, transaction
 
+from annotations import selectors, services
 from annotations.models import Annotation, AnnotationSet
+from relay.ids import uuid7
 from tests.conftest import client_with_key
 from tests.factories import make_api_key, make_dataset, make_ready_audio
 
@@ -245,6 +247,22 @@ def test_the_database_refuses_to_change_a_published_set(published):
         Annotation.objects.filter(pk=annotation_id).update(end_ms=150)
 
 
+def test_the_database_refuses_rows_added_to_a_published_set_by_any_insert(published):
+    set_id, annotation_id = published
+    original = Annotation.objects.get(pk=annotation_id)
+    now = original.created_at
+    row = (
+        uuid7(), set_id, original.audio_file_id, original.artifact_type_id, 300, 400, 1.0, "",
+        "human", None, None, now, now,
+    )  # fmt: skip
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        services._insert([row])  # COPY on PostgreSQL, one statement for many rows
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Annotation.objects.create(**dict(zip(services.INSERT_COLUMNS, row, strict=True)))
+    assert Annotation.objects.filter(annotation_set_id=set_id).count() == 1
+
+
 def test_copying_a_published_set_gives_an_editable_draft(api_client, dataset, audio, published):
     set_id, _ = published
 
@@ -402,3 +420,32 @@ def test_the_fast_payload_matches_the_documented_serializer(api_client, dataset,
 
     stored = Annotation.objects.select_related("artifact_type").get(pk=created["id"])
     assert created == AnnotationSerializer(stored).data
+
+
+@pytest.mark.parametrize("page_size", [1, 3, 5, 7, 50])
+def test_pages_of_a_published_set_read_from_anchors_match_the_plain_order(
+    api_client, dataset, audio, monkeypatch, page_size
+):
+    monkeypatch.setattr(services, "PAGE_ANCHOR_STRIDE", 5)
+    monkeypatch.setattr(selectors, "PAGE_ANCHOR_STRIDE", 5)
+    set_id = make_set(api_client, dataset)["id"]
+    for start in range(0, 1150, 50):  # 23 annotations in 23 calls: 23 ids in creation order
+        bulk(api_client, dataset, set_id, [label(audio, start_ms=start, end_ms=start + 10)])
+    newest_first = [
+        str(pk)
+        for pk in Annotation.objects.filter(annotation_set_id=set_id)
+        .order_by("-id")
+        .values_list("id", flat=True)
+    ]
+    publish(api_client, dataset, set_id)
+    assert len(AnnotationSet.objects.get(pk=set_id).page_anchors) == 5  # positions 0, 5, ... 20
+
+    listed = []
+    for page in range(1, 23 // page_size + 2):
+        body = api_client.get(
+            sets_url(dataset, f"/{set_id}/annotations"), {"page": page, "page_size": page_size}
+        ).json()
+        listed += [item["id"] for item in body["items"]]
+        assert body["total"] == 23
+
+    assert listed == newest_first

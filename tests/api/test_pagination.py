@@ -1,5 +1,6 @@
 import pytest
 
+from relay.api import pagination
 from tests.factories import make_dataset
 
 DATASETS_URL = "/api/v1/datasets"
@@ -34,6 +35,23 @@ def test_paging_visits_every_item_once(api_client, seven_datasets):
         ]
 
     assert sorted(seen) == sorted(str(dataset.pk) for dataset in seven_datasets)
+
+
+@pytest.mark.parametrize("page_size", [1, 2, 3, 7])
+def test_big_lists_read_deep_pages_from_the_nearer_end_with_the_same_result(
+    api_client, seven_datasets, monkeypatch, page_size
+):
+    expected = [str(dataset.pk) for dataset in reversed(seven_datasets)]
+    monkeypatch.setattr(pagination, "SHALLOW_ROWS", 0)  # treat seven rows as a big list
+
+    pages = [
+        api_client.get(DATASETS_URL, {"page_size": page_size, "page": page}).json()
+        for page in range(1, 8 // page_size + 2)
+    ]
+
+    assert [item["id"] for page in pages for item in page["items"]] == expected
+    for number, page in enumerate(pages, start=1):
+        assert page["has_more"] == (number * page_size < 7)
 
 
 def test_a_page_past_the_end_is_empty(api_client, seven_datasets):

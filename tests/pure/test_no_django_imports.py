@@ -14,6 +14,8 @@ PURE_MODULES = [
     "datasets.audio.decode",
     "datasets.audio.features",
     "datasets.audio.scratch",
+    "annotations.event_matching",
+    "annotations.label_formats",
 ]
 
 
