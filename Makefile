@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 TEST_DATA_DIR ?= var/test
 
-.PHONY: install run serve migrate test lint format schema bench bench-quick clean
+.PHONY: install run serve migrate test lint format schema bench bench-quick bench-quality clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,11 +38,17 @@ format: install
 # The annotation benchmark runs on the database DATABASE_URL names (its targets are for PostgreSQL).
 bench: install
 	RELAY_DATA_DIR=$(TEST_DATA_DIR) $(BIN)/python -m tests.bench.bench_processing
+	RELAY_DATA_DIR=$(TEST_DATA_DIR) $(BIN)/python -m tests.bench.bench_inference
 	RELAY_DATA_DIR=$(TEST_DATA_DIR) $(BIN)/python -m tests.bench.bench_annotations
 
 bench-quick: install
 	RELAY_DATA_DIR=$(TEST_DATA_DIR) $(BIN)/python -m tests.bench.bench_processing --quick
+	RELAY_DATA_DIR=$(TEST_DATA_DIR) $(BIN)/python -m tests.bench.bench_inference --quick
 	RELAY_DATA_DIR=$(TEST_DATA_DIR) $(BIN)/python -m tests.bench.bench_annotations --rows 100000
+
+# Trains on the bench kit's public + hard corpora through the REST API and scores both test splits.
+bench-quality: install
+	RELAY_DATA_DIR=$(TEST_DATA_DIR) $(BIN)/python -m tests.bench.bench_quality --json var/bench-quality/results.json
 
 schema: install
 	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file docs/openapi.yaml

@@ -5,15 +5,12 @@ conditional UPDATE on the row, outputs go to id-derived keys that a rerun overwr
 transition only happens while the row is still `processing`.
 """
 
-import contextlib
 import logging
 import tempfile
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 from django.conf import settings
-from django.db import close_old_connections, transaction
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -22,6 +19,7 @@ from datasets.audio.decode import AudioDecodeError
 from datasets.audio.pipeline import ProcessedAudio, process_audio
 from datasets.models import AudioFile
 from datasets.services import adjust_dataset_totals
+from relay.leases import lease_heartbeat
 from relay.storage import get_object_store
 
 logger = logging.getLogger(__name__)
@@ -40,30 +38,6 @@ def claim_audio_for_processing(*, audio_id: str) -> AudioFile | None:
     return rows.select_related("dataset").first() if claimed else None
 
 
-@contextlib.contextmanager
-def lease_heartbeat(audio_id: object) -> Iterator[None]:
-    """Renew the lease in the background while the block runs, so a long file is not swept."""
-    stop = threading.Event()
-    interval_s = settings.RELAY_PROCESSING_LEASE.total_seconds() / 3
-
-    def renew() -> None:
-        try:
-            while not stop.wait(interval_s):
-                AudioFile.objects.filter(
-                    pk=audio_id, processing_status=AudioFile.Status.PROCESSING
-                ).update(lease_expires_at=timezone.now() + settings.RELAY_PROCESSING_LEASE)
-        finally:
-            close_old_connections()
-
-    thread = threading.Thread(target=renew, name=f"lease-{audio_id}", daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        thread.join()
-
-
 def process_claimed_audio(*, audio: AudioFile) -> None:
     if audio.processing_attempts > settings.RELAY_MAX_PROCESSING_ATTEMPTS:
         # Each earlier attempt died without recording a result (a crash, a kill for memory).
@@ -74,7 +48,13 @@ def process_claimed_audio(*, audio: AudioFile) -> None:
     store = get_object_store()
     expected = formats.format_for_content_type(audio.content_type)
     with (
-        lease_heartbeat(audio.pk),
+        lease_heartbeat(
+            lambda: AudioFile.objects.filter(
+                pk=audio.pk, processing_status=AudioFile.Status.PROCESSING
+            ),
+            settings.RELAY_PROCESSING_LEASE,
+            str(audio.pk),
+        ),
         tempfile.TemporaryDirectory(prefix="relay-audio-") as folder,
         store.local_copy(audio.original_key) as source,
     ):

@@ -4,7 +4,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.db.models.fields.json import KeyTransform
 
 from datasets.models import ArtifactType, AudioFile, Dataset
-from relay.errors import NotFound
+from relay.errors import Invalid, NotFound
 from tenants.models import Tenant
 
 
@@ -42,10 +42,15 @@ def list_audio_files(
     processing_status: str = "",
     search: str = "",
     metadata: dict[str, str] | None = None,
+    without_inference_by: UUID | None = None,
 ) -> QuerySet[AudioFile]:
     """Newest first. `metadata` matches top-level keys: `?metadata.tts_model=v3` finds
-    `{"tts_model": "v3"}`, and `?metadata.take=2` finds both `{"take": 2}` and `{"take": "2"}`."""
+    `{"tts_model": "v3"}`, and `?metadata.take=2` finds both `{"take": 2}` and `{"take": "2"}`.
+    `without_inference_by` keeps the audio that model has not run on (see
+    `_without_inference_by`)."""
     audio_files = audio_files_for(dataset)
+    if without_inference_by:
+        audio_files = _without_inference_by(audio_files, dataset, without_inference_by)
     if processing_status:
         audio_files = audio_files.filter(processing_status=processing_status)
     if search:
@@ -57,6 +62,30 @@ def list_audio_files(
             Q(**{alias: value}) | Q(**{alias: _as_json_scalar(value)})
         )
     return audio_files.order_by("-created_at", "-id")
+
+
+# Inference file statuses that count as "the model has run on it": done, or under way.
+INFERENCE_RUN_STATUSES = ("processing", "completed")
+
+
+def _without_inference_by(
+    audio_files: QuerySet[AudioFile], dataset: Dataset, model_id: UUID
+) -> QuerySet[AudioFile]:
+    """Audio that no inference job of the model has completed or is running (a failed or
+    cancelled run does not count). Raises Invalid for a model not in the dataset's tenant.
+    Reads inference through reverse relations, so this app never imports a higher one."""
+    if not dataset.tenant.trained_models.filter(pk=model_id).exists():
+        raise Invalid.at(
+            ["query", "without_inference_by"],
+            "No model with this id in your tenant",
+            "value_error.not_found",
+        )
+    run = AudioFile.objects.filter(
+        dataset=dataset,
+        inference_files__job__model_id=model_id,
+        inference_files__status__in=INFERENCE_RUN_STATUSES,
+    )
+    return audio_files.exclude(pk__in=run.values("pk"))
 
 
 def _as_json_scalar(value: str) -> object:

@@ -165,6 +165,11 @@ class AudioUpdateSerializer(serializers.Serializer):
 class AudioQuerySerializer(serializers.Serializer):
     processing_status = serializers.ChoiceField(choices=AudioFile.Status.choices, required=False)
     search = TextField(max_length=200, required=False, allow_blank=True)
+    without_inference_by = serializers.UUIDField(
+        required=False,
+        help_text="A model id: only the audio that model has not run on yet (no completed or "
+        "running inference file of any of its jobs).",
+    )
 
 
 class PeaksQuerySerializer(serializers.Serializer):

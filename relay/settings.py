@@ -215,7 +215,37 @@ RELAY_PROCESSING_LEASE = timedelta(seconds=env_int("RELAY_PROCESSING_LEASE_S", 3
 RELAY_SWEEP_INTERVAL_S = env_int("RELAY_SWEEP_INTERVAL_S", 30)
 RELAY_MAX_PROCESSING_ATTEMPTS = env_int("RELAY_MAX_PROCESSING_ATTEMPTS", 3)
 # Functions the sweep calls to re-enqueue work whose message was lost or whose worker died.
-RELAY_SWEEPS = ["datasets.tasks.requeue_stuck_audio"]
+RELAY_SWEEPS = [
+    "datasets.tasks.requeue_stuck_audio",
+    "training.tasks.requeue_stuck_training",
+    "inference.tasks.requeue_stuck_inference",
+]
+# Training: a worker holds a job for this long and renews it while it trains; a job whose worker
+# died restarts from the start, up to RELAY_MAX_TRAINING_ATTEMPTS claims.
+RELAY_TRAINING_LEASE = timedelta(seconds=env_int("RELAY_TRAINING_LEASE_S", 300))
+RELAY_MAX_TRAINING_ATTEMPTS = env_int("RELAY_MAX_TRAINING_ATTEMPTS", 3)
+# Torch threads of a training run; 0 leaves torch's default (every core).
+RELAY_TRAINING_THREADS = env_int("RELAY_TRAINING_THREADS", 0)
+RELAY_TRAINING_DEVICE = env_str("RELAY_TRAINING_DEVICE", "auto")
+if RELAY_TRAINING_DEVICE not in {"auto", "cpu", "cuda"}:
+    raise ImproperlyConfigured(
+        f"RELAY_TRAINING_DEVICE must be auto, cpu or cuda, got {RELAY_TRAINING_DEVICE!r}"
+    )
+# Inference: a worker holds a file for this long and renews it while it runs; a file whose
+# worker died is run again, up to RELAY_MAX_INFERENCE_ATTEMPTS claims.
+RELAY_INFERENCE_LEASE = timedelta(seconds=env_int("RELAY_INFERENCE_LEASE_S", 300))
+RELAY_MAX_INFERENCE_ATTEMPTS = env_int("RELAY_MAX_INFERENCE_ATTEMPTS", 3)
+# Models each worker process keeps loaded (least recently used goes first).
+RELAY_INFERENCE_MODEL_CACHE_SIZE = env_int("RELAY_INFERENCE_MODEL_CACHE_SIZE", 4)
+# Torch threads of inference; 0 leaves torch's default (every core).
+RELAY_INFERENCE_THREADS = env_int("RELAY_INFERENCE_THREADS", 0)
+RELAY_INFERENCE_DEVICE = env_str("RELAY_INFERENCE_DEVICE", "auto")
+if RELAY_INFERENCE_DEVICE not in {"auto", "cpu", "cuda"}:
+    raise ImproperlyConfigured(
+        f"RELAY_INFERENCE_DEVICE must be auto, cpu or cuda, got {RELAY_INFERENCE_DEVICE!r}"
+    )
+# Files the job detail embeds (with their detections); GET .../files pages through all of them.
+RELAY_INFERENCE_EMBEDDED_FILES = env_int("RELAY_INFERENCE_EMBEDDED_FILES", 100)
 RELAY_PUBLIC_URL = env_str("RELAY_PUBLIC_URL", "http://127.0.0.1:8000")
 # In-process worker threads for `serve` (embedded mode); 0 means workers run as their own processes.
 RELAY_EMBEDDED_WORKER_THREADS = env_int("RELAY_EMBEDDED_WORKER_THREADS", 0 if REDIS_URL else 2)
@@ -255,7 +285,12 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"ApiKeyScopeEnum": "tenants.models.Scope"},
+    "ENUM_NAME_OVERRIDES": {
+        "ApiKeyScopeEnum": "tenants.models.Scope",
+        "TrainingJobStatusEnum": "training.models.TrainingJob.Status",
+        # Jobs and their files share one set of states.
+        "InferenceStatusEnum": "inference.models.InferenceJob.Status",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "relay.api.schema.add_common_error_responses",

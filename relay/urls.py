@@ -9,6 +9,8 @@ api_v1 = [
     path("", include("tenants.urls")),
     path("", include("datasets.urls")),
     path("", include("annotations.urls")),
+    path("", include("training.urls")),
+    path("", include("inference.urls")),
     path("storage/upload", uploads.upload_view, name="storage-upload"),
     path("storage/download", uploads.download_view, name="storage-download"),
     path("schema", SpectacularAPIView.as_view(), name="schema"),

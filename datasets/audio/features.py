@@ -21,15 +21,26 @@ import numpy.typing as npt
 from datasets.audio.scratch import Scratch
 
 LOG_FLOOR = 1e-10
-STATISTIC_NAMES = ("peak", "max_jump", "zero_fraction", "full_scale_fraction", "flat_fraction")
-# Per-segment partial results: maxima first, then counts, then the segment's length.
-PEAK, JUMP, ZEROS, FULL_SCALE, FLAT, LENGTH = range(6)
+STATISTIC_NAMES = (
+    "peak",
+    "max_jump",
+    "zero_fraction",
+    "full_scale_fraction",
+    "flat_fraction",
+    "curvature_crest",
+)
+# Per-segment partial results: maxima, counts, the segment's length, then the largest second
+# difference and the sum of squared second differences (over all channels' values).
+PEAK, JUMP, ZEROS, FULL_SCALE, FLAT, LENGTH, CURVE_MAX, CURVE_SQUARES = range(8)
+PARTIALS = 8
 WORD_CHANNELS = (2, 4, 8)  # channel counts whose bool flags fit one unsigned integer
 
 
 @dataclass(frozen=True)
 class FeatureRecipe:
-    version: str = "relay-features-1"
+    # 2 added curvature_crest, which shows clicks far quieter than the speech around them;
+    # 3 added residual_crest, which shows them at low sample rates too.
+    version: str = "relay-features-3"
     sample_rate: int = 16_000  # of the normalized audio the mel bands come from
     hop_ms: int = 10
     window_ms: int = 25
@@ -37,6 +48,7 @@ class FeatureRecipe:
     n_mels: int = 64
     fmin_hz: float = 20.0
     fmax_hz: float = 8_000.0
+    prediction_order: int = 12  # of the linear prediction behind residual_crest
     near_full_scale: float = 0.99  # |x| at or above this counts towards full_scale_fraction
     # A sample equal to its predecessor this far above silence is a flat top (clipping below
     # full scale, as after normalization); quieter repeats are quantization.
@@ -57,7 +69,7 @@ class FeatureRecipe:
     @property
     def feature_names(self) -> list[str]:
         mel = [f"mel_{band}" for band in range(self.n_mels)]
-        return [*mel, "log_energy", *STATISTIC_NAMES]
+        return [*mel, "log_energy", *STATISTIC_NAMES, "residual_crest"]
 
     @property
     def hop_samples(self) -> int:
@@ -85,7 +97,11 @@ class SignalStatistics:
     """Per-frame statistics of the original samples, fed block by block: peak |x|, the largest
     sample-to-sample jump, and the fractions of samples that are exactly zero, near full scale,
     or flat tops. Each is taken over channels first (max |x|, max jump; zero only when every
-    channel is), so a dropout or click on any channel shows."""
+    channel is), so a dropout or click on any channel shows. Last, the curvature crest: the
+    largest |second difference| x[n] - 2x[n-1] + x[n-2] over the frame's values, divided by
+    their root mean square (0 for a frame without any). A click is a few samples unlike their
+    neighbours, so it stands out of the second difference even when it is far quieter than the
+    speech it sits in; the ratio does not depend on gain."""
 
     def __init__(self, recipe: FeatureRecipe, *, sample_rate: int, channels: int) -> None:
         self.recipe = recipe
@@ -93,22 +109,23 @@ class SignalStatistics:
         self.channels = channels
         self.samples_seen = 0
         self.frames_started = 0
-        self.open_frame: npt.NDArray[np.float64] | None = None  # (6,) the frame still filling
+        self.open_frame: npt.NDArray[np.float64] | None = None  # (8,) the frame still filling
         self.previous = np.zeros((1, channels), np.float32)  # (1, channels) last sample seen
+        self.previous_jump = np.zeros(channels, np.float32)  # x[n] - x[n-1] of that sample
         self.scratch = Scratch()
 
     def add(self, block: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
-        """Statistics of the frames this block completes: (frames, 5)."""
+        """Statistics of the frames this block completes: (frames, 6)."""
         # block: (samples, channels)
         if self.samples_seen == 0:
             self.previous = block[:1].copy()  # the file's first sample jumps from nowhere
         starts = self._frame_starts_in(len(block))  # (k,) block offsets where frames begin
-        magnitude, jump = self._per_sample(block)
+        magnitude, jump, curve = self._per_sample(block)
         if not len(starts):
-            self.open_frame = _merge(self.open_frame, self._reduce(magnitude, jump, [0])[0])
+            self.open_frame = _merge(self.open_frame, self._reduce(magnitude, jump, curve, [0])[0])
             return np.zeros((0, len(STATISTIC_NAMES)), np.float32)
         leads_in = starts[0] > 0  # the block opens inside a frame that began earlier
-        segments = self._reduce(magnitude, jump, np.r_[0, starts] if leads_in else starts)
+        segments = self._reduce(magnitude, jump, curve, np.r_[0, starts] if leads_in else starts)
         if leads_in:
             self.open_frame = _merge(self.open_frame, segments[0])
             segments = segments[1:]
@@ -119,7 +136,7 @@ class SignalStatistics:
         return _as_statistics(done)
 
     def finish(self) -> npt.NDArray[np.float32]:
-        """Statistics of the last frame, which may be partial: (0 or 1, 5)."""
+        """Statistics of the last frame, which may be partial: (0 or 1, 6)."""
         if self.open_frame is None:
             return np.zeros((0, len(STATISTIC_NAMES)), np.float32)
         last, self.open_frame = self.open_frame, None
@@ -136,31 +153,46 @@ class SignalStatistics:
 
     def _per_sample(
         self, block: npt.NDArray[np.float32]
-    ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
-        """|x[n]| and |x[n] - x[n-1]|, each (samples * channels,) with channels interleaved, as
-        decoded: reducing over channels later, on masks and frames, avoids slow strided passes.
-        Both live in scratch memory until the next block."""
+    ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+        """|x[n]|, |x[n] - x[n-1]| and |x[n] - 2x[n-1] + x[n-2]|, each (samples * channels,)
+        with channels interleaved, as decoded: reducing over channels later, on masks and
+        frames, avoids slow strided passes. All live in scratch memory until the next block."""
         interleaved = np.ascontiguousarray(block).reshape(-1)  # (samples * channels,)
         channels = self.channels
         jump = self.scratch.take("jump", len(interleaved), np.float32)
         np.subtract(interleaved[:channels], self.previous[0], out=jump[:channels])
         np.subtract(interleaved[channels:], interleaved[:-channels], out=jump[channels:])
         self.previous = block[-1:].copy()
+        curve = self.scratch.take("curve", len(interleaved), np.float32)
+        np.subtract(jump[:channels], self.previous_jump, out=curve[:channels])
+        np.subtract(jump[channels:], jump[:-channels], out=curve[channels:])
+        self.previous_jump = jump[-channels:].copy()
         magnitude = self.scratch.take("magnitude", len(interleaved), np.float32)
-        return np.abs(interleaved, out=magnitude), np.abs(jump, out=jump)
+        return (
+            np.abs(interleaved, out=magnitude),
+            np.abs(jump, out=jump),
+            np.abs(curve, out=curve),
+        )
 
     def _reduce(
         self,
         magnitude: npt.NDArray[np.float32],  # (samples * channels,) interleaved
         jump: npt.NDArray[np.float32],  # (samples * channels,) interleaved
+        curve: npt.NDArray[np.float32],  # (samples * channels,) interleaved, overwritten
         starts: npt.ArrayLike,  # (segments,) first sample of each; the last runs to the end
     ) -> npt.NDArray[np.float64]:
         channels, recipe = self.channels, self.recipe
         sample_starts = np.asarray(starts, dtype=np.intp)
-        segments = np.empty((len(sample_starts), 6), np.float64)
+        segments = np.empty((len(sample_starts), PARTIALS), np.float64)
         # Maxima over a frame's interleaved values are maxima over its samples and channels.
         segments[:, PEAK] = np.maximum.reduceat(magnitude, sample_starts * channels)
         segments[:, JUMP] = np.maximum.reduceat(jump, sample_starts * channels)
+        segments[:, CURVE_MAX] = np.maximum.reduceat(curve, sample_starts * channels)
+        # Per sample, the mean over channels: the sum then splits across blocks like a count.
+        segments[:, CURVE_SQUARES] = np.add.reduceat(
+            np.square(curve, out=curve), sample_starts * channels, dtype=np.float64
+        )
+        segments[:, CURVE_SQUARES] /= channels
         values = self.scratch.take("values_mask", len(magnitude), np.bool_)  # (samples * channels,)
         samples = self.scratch.take("samples_mask", len(magnitude) // channels, np.bool_)
         is_zero = _all_channels(np.equal(magnitude, 0, out=values), channels, out=samples)
@@ -214,24 +246,37 @@ def _count_in_segments(
 def _merge(
     earlier: npt.NDArray[np.float64] | None, later: npt.NDArray[np.float64]
 ) -> npt.NDArray[np.float64]:
-    """One frame's partial results from two blocks, each (6,)."""
+    """One frame's partial results from two blocks, each (8,)."""
     if earlier is None:
         return later
     merged = earlier + later
-    merged[[PEAK, JUMP]] = np.maximum(earlier[[PEAK, JUMP]], later[[PEAK, JUMP]])
+    maxima = [PEAK, JUMP, CURVE_MAX]
+    merged[maxima] = np.maximum(earlier[maxima], later[maxima])
     return merged
 
 
 def _as_statistics(segments: npt.NDArray[np.float64]) -> npt.NDArray[np.float32]:
-    # segments: (frames, 6) -> (frames, 5) in STATISTIC_NAMES order
-    statistics = segments[:, :LENGTH].copy()
-    statistics[:, ZEROS:] /= segments[:, LENGTH:]
+    # segments: (frames, 8) -> (frames, 6) in STATISTIC_NAMES order
+    statistics = np.empty((len(segments), len(STATISTIC_NAMES)), np.float64)
+    statistics[:, :LENGTH] = segments[:, :LENGTH]
+    statistics[:, ZEROS:LENGTH] /= segments[:, LENGTH : LENGTH + 1]
+    rms = np.sqrt(segments[:, CURVE_SQUARES] / np.maximum(segments[:, LENGTH], 1.0))
+    statistics[:, LENGTH] = np.divide(
+        segments[:, CURVE_MAX], rms, out=np.zeros(len(segments)), where=rms > 0
+    )
     return statistics.astype(np.float32)
 
 
 class LogMel:
-    """Log-mel bands and log energy of 16 kHz mono audio, fed block by block; FFT and framing
-    are ours, the filterbank is librosa's (Slaney)."""
+    """Log-mel bands, log energy and the residual crest of 16 kHz mono audio, fed block by
+    block; FFT and framing are ours, the filterbank is librosa's (Slaney).
+
+    The residual crest is how far a frame's samples stray from what the samples before them
+    predict: each window gets a linear predictor (autocorrelation method on the Hann-weighted
+    window), and the crest is the largest prediction error in the frame's own 10 ms over the
+    error's RMS there. Speech, even loud speech, is predictable a sample ahead; a click is not,
+    so it stands out even when it is far quieter than the speech, and the 16 kHz audio makes
+    it alike at any original sample rate. The ratio does not depend on gain."""
 
     def __init__(self, recipe: FeatureRecipe) -> None:
         self.recipe = recipe
@@ -270,7 +315,7 @@ class LogMel:
         return projection.astype(np.float32)
 
     def add(self, samples: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
-        """Features of every window the audio so far completes: (frames, n_mels + 1)."""
+        """Features of every window the audio so far completes: (frames, n_mels + 2)."""
         size = len(self.pending) + len(samples)
         buffer = self.scratch.take("buffer", size, np.float32)  # (samples,)
         np.concatenate([self.pending, samples], out=buffer)
@@ -279,13 +324,13 @@ class LogMel:
         self.pending = buffer[frames * hop :].copy()  # under a window; the buffer is reused
         self.frames_done += frames
         if not frames:
-            return np.zeros((0, self.recipe.n_mels + 1), np.float32)
+            return np.zeros((0, self.recipe.n_mels + 2), np.float32)
         windows = np.lib.stride_tricks.sliding_window_view(buffer, window)[::hop][:frames]
         return self._features(windows)
 
     def finish(self, frames_wanted: int) -> npt.NDArray[np.float32]:
         """The windows still missing for `frames_wanted` frames in all, reaching past the end of
-        the audio into silence: (frames, n_mels + 1)."""
+        the audio into silence: (frames, n_mels + 2)."""
         missing = max(0, frames_wanted - self.frames_done)
         padding = np.zeros(missing * self.recipe.hop_samples + self.recipe.window_samples)
         return self.add(padding.astype(np.float32))[:missing]
@@ -302,9 +347,57 @@ class LogMel:
         np.square(squares, out=squares)
         power = self.scratch.take("power", frames * bins, np.float32).reshape(frames, bins)
         np.add(squares[:, 0::2], squares[:, 1::2], out=power)
-        features = power @ self._projection  # (frames, n_mels + 1), all terms >= 0
-        features += LOG_FLOOR
-        return np.log(features, out=features)
+        features = np.empty((frames, self.recipe.n_mels + 2), np.float32)
+        np.matmul(power, self._projection, out=features[:, :-1])  # all terms >= 0
+        features[:, :-1] += LOG_FLOOR
+        np.log(features[:, :-1], out=features[:, :-1])
+        features[:, -1] = self._residual_crest(windows, weighted)
+        return features
+
+    def _residual_crest(
+        self, windows: npt.NDArray[np.float32], weighted: npt.NDArray[np.float32]
+    ) -> npt.NDArray[np.float32]:
+        """(frames, window_samples) raw and Hann-weighted windows -> (frames,) crests."""
+        order, hop = self.recipe.prediction_order, self.recipe.hop_samples
+        frames, window = weighted.shape
+        autocorrelation = np.empty((frames, order + 1), np.float32)
+        for lag in range(order + 1):
+            autocorrelation[:, lag] = np.einsum(
+                "ij,ij->i", weighted[:, : window - lag], weighted[:, lag:]
+            )
+        predictor = prediction_filters(autocorrelation)
+        first = (windows.shape[1] - hop) // 2  # the frame's own 10 ms
+        residual = self.scratch.take("residual", frames * hop, np.float32).reshape(frames, hop)
+        term = self.scratch.take("term", frames * hop, np.float32).reshape(frames, hop)
+        np.multiply(windows[:, first : first + hop], predictor[:, :1], out=residual)
+        for lag in range(1, order + 1):
+            np.multiply(
+                windows[:, first - lag : first + hop - lag], predictor[:, lag : lag + 1], out=term
+            )
+            residual += term
+        np.abs(residual, out=residual)
+        peak = residual.max(axis=1)
+        rms = np.sqrt(np.einsum("ij,ij->i", residual, residual) / hop)
+        return np.divide(peak, rms, out=np.zeros_like(rms), where=rms > 0)
+
+
+def prediction_filters(autocorrelation: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    """Levinson-Durbin on many windows at once: (windows, order + 1) autocorrelations ->
+    (windows, order + 1) prediction-error filters a (a[0] = 1; error[n] = sum_k a[k] x[n - k]).
+    A window of silence gets the identity filter."""
+    windows, size = autocorrelation.shape
+    filters = np.zeros((windows, size), np.float32)
+    filters[:, 0] = 1.0
+    # A zero lag raised by 1e-4 (a noise floor 40 dB down) keeps near-silent or pure-tone
+    # windows well conditioned.
+    error = autocorrelation[:, 0] * np.float32(1.0001)
+    error[error <= 0] = np.inf  # silence: every reflection is 0
+    for step in range(1, size):
+        earlier = np.einsum("ij,ij->i", filters[:, 1:step], autocorrelation[:, step - 1 : 0 : -1])
+        reflection = -(autocorrelation[:, step] + earlier) / error
+        filters[:, 1 : step + 1] += reflection[:, None] * filters[:, step - 1 :: -1]
+        error *= 1.0 - np.square(reflection)
+    return filters
 
 
 class FrameFeatures:
@@ -314,7 +407,7 @@ class FrameFeatures:
     def __init__(self, recipe: FeatureRecipe, *, sample_rate: int, channels: int) -> None:
         self.statistics = SignalStatistics(recipe, sample_rate=sample_rate, channels=channels)
         self.log_mel = LogMel(recipe)
-        self.mel_rows = np.zeros((0, recipe.n_mels + 1), np.float32)
+        self.mel_rows = np.zeros((0, recipe.n_mels + 2), np.float32)
         self.statistic_rows = np.zeros((0, len(STATISTIC_NAMES)), np.float32)
 
     def add_original(self, block: npt.NDArray[np.float32]) -> None:
@@ -329,7 +422,8 @@ class FrameFeatures:
     def take_rows(self) -> npt.NDArray[np.float32]:
         """Rows complete so far: (frames, columns)."""
         ready = min(len(self.mel_rows), len(self.statistic_rows))
-        rows = np.concatenate([self.mel_rows[:ready], self.statistic_rows[:ready]], axis=1)
+        mel, statistics = self.mel_rows[:ready], self.statistic_rows[:ready]
+        rows = np.concatenate([mel[:, :-1], statistics, mel[:, -1:]], axis=1)
         self.mel_rows = self.mel_rows[ready:]
         self.statistic_rows = self.statistic_rows[ready:]
         return rows

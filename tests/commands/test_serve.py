@@ -1,82 +1,19 @@
 """`make run`'s path for real: migrate, bootstrap, then `serve` answering on 127.0.0.1."""
 
 import json
-import os
-import socket
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-START_DEADLINE_S = 60
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def manage(*args: str, env: dict[str, str]) -> str:
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    )
-    return result.stdout
-
-
-def wait_until_listening(port: int, server: subprocess.Popen) -> None:
-    deadline = time.monotonic() + START_DEADLINE_S
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise AssertionError(f"serve exited early: {server.stdout.read()}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise AssertionError(f"serve did not listen on {port} within {START_DEADLINE_S} s")
+from tests.live import START_DEADLINE_S, embedded_env, running_relay
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    tmp_path = tmp_path_factory.mktemp("served")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RELAY_")}
-    env.pop("DATABASE_URL", None)  # the embedded default, exactly as `make run` uses it
-    env["RELAY_DATA_DIR"] = str(tmp_path)
-    port = free_port()
-    env["RELAY_PUBLIC_URL"] = f"http://127.0.0.1:{port}"
-    manage("migrate", "--noinput", env=env)
-    credentials = manage("bootstrap_demo", env=env)
-    server = subprocess.Popen(
-        [sys.executable, "manage.py", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        wait_until_listening(port, server)
-        key = next(
-            line.removeprefix("RELAY_API_KEY=")
-            for line in credentials.splitlines()
-            if line.startswith("RELAY_API_KEY=")
-        )
-        yield f"http://127.0.0.1:{port}", key
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    with running_relay(embedded_env(tmp_path_factory.mktemp("served"))) as relay:
+        yield relay.base_url, relay.api_key
 
 
 def request(url: str, *, key: str | None = None, body: dict | None = None) -> tuple[int, bytes]:

@@ -9,13 +9,26 @@ import pytest
 import soundfile as sf
 
 from datasets.audio.decode import AudioDecodeError
-from datasets.audio.features import DEFAULT_RECIPE, FeatureRecipe, frame_boundary, frame_count
+from datasets.audio.features import (
+    DEFAULT_RECIPE,
+    FeatureRecipe,
+    frame_boundary,
+    frame_count,
+    prediction_filters,
+)
 from datasets.audio.pipeline import process_audio
 from tests.audio import tone, write_wav, write_with_pyav, write_with_soundfile
 
 HOUR_MS = 60 * 60 * 1000
 COLUMN = {name: index for index, name in enumerate(DEFAULT_RECIPE.feature_names)}
-STATISTICS = ["peak", "max_jump", "zero_fraction", "full_scale_fraction", "flat_fraction"]
+STATISTICS = [
+    "peak",
+    "max_jump",
+    "zero_fraction",
+    "full_scale_fraction",
+    "flat_fraction",
+    "curvature_crest",
+]
 
 
 def run(source: Path, out: Path, **kwargs):
@@ -231,7 +244,7 @@ def test_block_size_does_not_change_any_output(tmp_path):
 
 
 def reference_statistics(samples: np.ndarray, sample_rate: int, recipe: FeatureRecipe):
-    """The statistics computed the slow, obvious way on the whole file: (frames, 5)."""
+    """The statistics computed the slow, obvious way on the whole file: (frames, 6)."""
     # samples: (samples, channels)
     frames = frame_count(len(samples), sample_rate, recipe.hop_ms)
     bounds = np.minimum(
@@ -240,15 +253,19 @@ def reference_statistics(samples: np.ndarray, sample_rate: int, recipe: FeatureR
     magnitude = np.abs(samples).max(axis=1)
     jump = np.abs(np.diff(samples, axis=0, prepend=samples[:1])).max(axis=1)
     is_flat = (jump == 0) & (magnitude >= recipe.flat_min_level)
+    signed_jump = np.diff(samples, axis=0, prepend=samples[:1])
+    curve = np.abs(np.diff(signed_jump, axis=0, prepend=np.zeros((1, samples.shape[1]))))
     rows = []
     for start, end in itertools.pairwise(bounds):
         frame = slice(start, end)
+        rms = np.sqrt(np.mean(curve[frame].astype(np.float64) ** 2))
         rows.append([
             magnitude[frame].max(),
             jump[frame].max(),
             (samples[frame] == 0).all(axis=1).mean(),
             (magnitude[frame] >= recipe.near_full_scale).mean(),
             is_flat[frame].mean(),
+            curve[frame].max() / rms if rms > 0 else 0.0,
         ])  # fmt: skip
     return np.array(rows, np.float32)
 
@@ -319,6 +336,76 @@ def test_a_click_lands_in_its_frame(tmp_path):
     assert jumps[50] > 5 * np.percentile(np.delete(jumps, [49, 50, 51]), 99)
 
 
+def test_a_click_far_quieter_than_the_speech_stands_out_of_the_curvature_crest(tmp_path):
+    sample_rate = 16_000
+    t = np.arange(sample_rate) / sample_rate
+    noise = 0.002 * np.random.default_rng(0).standard_normal(t.size)
+    samples = 0.5 * np.sin(2 * np.pi * 180 * t) + 0.2 * np.sin(2 * np.pi * 1_100 * t) + noise
+    samples[8_003:8_005] += 0.04  # a 2-sample step, a twelfth of the signal's peak
+    source = tmp_path / "in.wav"
+    sf.write(source, samples, sample_rate, subtype="FLOAT")
+
+    _, outputs = run(source, tmp_path / "out")
+
+    features = load_features(outputs)
+    crest = features[1:, COLUMN["curvature_crest"]]  # the first frame has no history
+    jumps = features[1:, COLUMN["max_jump"]]
+    assert int(np.argmax(crest)) == 49
+    assert crest[49] > 1.5 * np.percentile(np.delete(crest, [49]), 99)
+    assert jumps[49] < np.percentile(jumps, 90)  # the jump alone does not show it
+
+
+@pytest.mark.parametrize("sample_rate", [8_000, 22_050])
+def test_a_quiet_click_stands_out_of_the_residual_crest_at_any_sample_rate(tmp_path, sample_rate):
+    t = np.arange(sample_rate) / sample_rate
+    noise = 0.002 * np.random.default_rng(0).standard_normal(t.size)
+    samples = 0.5 * np.sin(2 * np.pi * 180 * t) + 0.2 * np.sin(2 * np.pi * 1_100 * t) + noise
+    click_at = sample_rate // 2 + 3  # in frame 50
+    samples[click_at : click_at + 2] += 0.04  # a twelfth of the signal's peak
+    source = tmp_path / "in.wav"
+    sf.write(source, samples, sample_rate, subtype="FLOAT")
+
+    _, outputs = run(source, tmp_path / "out")
+
+    # The first and last frames' windows reach into the silence beyond the file.
+    crest = load_features(outputs)[2:-2, COLUMN["residual_crest"]]
+    assert int(np.argmax(crest)) == 48
+    assert crest[48] > 1.25 * np.percentile(np.delete(crest, [48]), 99)
+
+
+def test_the_predictor_of_an_autoregressive_signal_is_its_own_recursion():
+    # x[n] = 1.3 x[n-1] - 0.6 x[n-2] + noise: the prediction-error filter is [1, -1.3, 0.6].
+    noise = np.random.default_rng(0).standard_normal(200_000)
+    signal = np.zeros_like(noise)
+    for n in range(2, len(signal)):
+        signal[n] = 1.3 * signal[n - 1] - 0.6 * signal[n - 2] + noise[n]
+    autocorrelation = np.array([[signal[: len(signal) - lag] @ signal[lag:] for lag in range(4)]])
+
+    filters = prediction_filters(autocorrelation.astype(np.float32))
+
+    np.testing.assert_allclose(filters[0], [1.0, -1.3, 0.6, 0.0], atol=0.02)
+
+
+def test_a_silent_window_gets_the_identity_predictor():
+    filters = prediction_filters(np.zeros((2, 13), np.float32))
+
+    np.testing.assert_array_equal(filters, np.eye(1, 13, dtype=np.float32).repeat(2, axis=0))
+
+
+def test_the_residual_crest_does_not_depend_on_gain(tmp_path):
+    loud = write_wav(tmp_path / "loud.wav", seconds=1.0, clicks_at_ms=(500,))
+    samples, sample_rate = sf.read(loud)
+    quiet = tmp_path / "quiet.wav"
+    sf.write(quiet, samples / 8, sample_rate, subtype="FLOAT")  # 18 dB down
+
+    _, quiet_outputs = run(quiet, tmp_path / "quiet_out")
+    _, loud_outputs = run(loud, tmp_path / "loud_out")
+
+    quiet_crest = load_features(quiet_outputs)[:, COLUMN["residual_crest"]]
+    loud_crest = load_features(loud_outputs)[:, COLUMN["residual_crest"]]
+    np.testing.assert_allclose(loud_crest, quiet_crest, rtol=0.02, atol=0.05)
+
+
 def test_frames_of_uneven_rates_tile_the_file_exactly():
     boundaries = frame_boundary(np.arange(101), 22_050, 10)
 
@@ -341,9 +428,9 @@ def test_the_recipe_round_trips_and_names_every_column():
     data = recipe.to_dict()
 
     assert FeatureRecipe.from_dict(data) == recipe
-    assert data["version"] == "relay-features-1"
+    assert data["version"] == "relay-features-3"
     assert data["feature_names"][:2] == ["mel_0", "mel_1"]
-    assert data["feature_names"][40:] == ["log_energy", *STATISTICS]
+    assert data["feature_names"][40:] == ["log_energy", *STATISTICS, "residual_crest"]
 
 
 def test_a_recipe_from_a_newer_relay_is_refused():

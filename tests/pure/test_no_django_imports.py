@@ -15,6 +15,12 @@ PURE_MODULES = [
     "datasets.audio.features",
     "datasets.audio.scratch",
     "annotations.event_matching",
+    "training.ml.data",
+    "training.ml.network",
+    "training.ml.loop",
+    "training.ml.metrics",
+    "training.ml.postprocess",
+    "training.ml.model_file",
     "annotations.label_formats",
 ]
 

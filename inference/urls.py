@@ -1,0 +1,34 @@
+from django.urls import path
+
+from inference import api
+
+JOB = "inference-jobs/<uuid:job_id>"
+
+urlpatterns = [
+    path("inference-jobs", api.InferenceJobListApi.as_view(), name="inference-job-list"),
+    path(JOB, api.InferenceJobDetailApi.as_view(), name="inference-job-detail"),
+    path(f"{JOB}/cancel", api.InferenceJobCancelApi.as_view(), name="inference-job-cancel"),
+    path(f"{JOB}/files", api.InferenceFileListApi.as_view(), name="inference-file-list"),
+    path(
+        f"{JOB}/files/upload-url",
+        api.InferenceUploadUrlApi.as_view(),
+        name="inference-file-upload-url",
+    ),
+    path(f"{JOB}/files/confirm", api.InferenceConfirmApi.as_view(), name="inference-file-confirm"),
+    path(
+        f"{JOB}/files/from-dataset",
+        api.InferenceFromDatasetApi.as_view(),
+        name="inference-file-from-dataset",
+    ),
+    path(
+        f"{JOB}/detections",
+        api.InferenceDetectionsExportApi.as_view(),
+        name="inference-detections-export",
+    ),
+    path(
+        f"{JOB}/top-detections",
+        api.InferenceTopDetectionsApi.as_view(),
+        name="inference-top-detections",
+    ),
+    path(f"{JOB}/summary", api.InferenceSummaryApi.as_view(), name="inference-summary"),
+]

@@ -1,0 +1,367 @@
+"""The training loop: from labelled files' stored features to a DetectorModel with its per-epoch
+history, chosen thresholds and validation metrics. No Django imports; the training service
+passes the files, the config and its callbacks.
+
+Deterministic on the CPU for a given seed (one call seeds numpy, torch and the window sampler);
+CUDA is used when present. Each epoch is one pass over all training audio, in windows sampled so
+that short, rare events are seen often; the loss is per-frame, per-type binary cross-entropy
+with a positive weight per type (artifact frames are rare). The epoch with the best validation
+macro event-F1 (then the lowest validation loss) is kept.
+"""
+
+import copy
+import logging
+import math
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from annotations.event_matching import Event
+from datasets.audio.features import DEFAULT_RECIPE
+from training.ml import metrics
+from training.ml.data import (
+    HOP_MS,
+    MIN_TARGET_MS,
+    Augmentation,
+    LabelledFile,
+    frame_targets,
+    input_statistics,
+    prepare_file,
+    sample_windows,
+    split_by_file,
+    window_batch,
+)
+from training.ml.model_file import DetectorModel, ModelMetadata, predict_logits
+from training.ml.network import Detector, NetworkConfig, parameter_count
+
+logger = logging.getLogger(__name__)
+
+EpochCallback = Callable[[int, float, float, float | None], None]
+ProgressCallback = Callable[[float], None]
+
+
+class TrainingCancelled(Exception):
+    """`should_stop()` said so; raised within one batch of it."""
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    epochs: int = 20
+    validation_split: float = 0.2
+    learning_rate: float = 0.001
+    batch_size: int = 32
+    seed: int = 0
+    # Loss frames per window (1.5 s); context frames come on top. Short windows give an epoch
+    # of the same audio more optimizer steps.
+    window_frames: int = 150
+    event_fraction: float = 0.5  # windows placed about an event, the rest anywhere
+    min_target_ms: float = MIN_TARGET_MS
+    # Event-centred windows already show rare types often; a larger weight only pushes every
+    # probability up, and the chosen thresholds past the range they may take.
+    max_positive_weight: float = 4.0
+    weight_decay: float = 1e-4
+    augmentation: Augmentation | None = field(default_factory=Augmentation)
+    network: NetworkConfig | None = None  # None: the default for the types
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["network"] = self.network.to_dict() if self.network else None
+        return data
+
+
+@dataclass
+class TrainingResult:
+    model: DetectorModel
+    history: list[dict[str, Any]]
+    thresholds: dict[str, float]
+    metrics: dict[str, Any]
+    best_epoch: int
+    seconds: float
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def default_device() -> torch.device:
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def train(
+    files: Sequence[LabelledFile],
+    *,
+    artifact_types: Sequence[str],
+    config: TrainingConfig = TrainingConfig(),
+    device: str | torch.device | None = None,
+    annotation_set_hash: str = "",
+    on_epoch: EpochCallback | None = None,
+    on_progress: ProgressCallback | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> TrainingResult:
+    """Trains a detector of `artifact_types` on `files`, holding out `config.validation_split`
+    of them (by file) for validation, thresholds and metrics.
+
+    `on_epoch(epoch, progress_percent, train_loss, validation_loss)` runs after each epoch
+    (epochs count from 1; validation_loss is None without validation files), `on_progress
+    (progress_percent)` after each batch, and `should_stop()` before each batch: when it returns
+    True, TrainingCancelled is raised. Raises ValueError when there is too little audio."""
+    started = time.perf_counter()
+    device = torch.device(device) if device is not None else default_device()
+    seed_everything(config.seed)
+    rng = np.random.default_rng(config.seed)
+    artifact_types = list(artifact_types)
+    training_files, validation_files = split_by_file(
+        files,
+        validation_split=config.validation_split,
+        artifact_types=artifact_types,
+        seed=config.seed,
+    )
+    statistics = input_statistics(training_files)
+    network_config = config.network or NetworkConfig(num_types=len(artifact_types))
+    if network_config.num_types != len(artifact_types):
+        raise ValueError("The network's num_types must match the artifact types")
+    network = Detector(network_config).to(device)
+    prepared = [
+        prepare_file(labelled, artifact_types=artifact_types, min_target_ms=config.min_target_ms)
+        for labelled in training_files
+    ]
+    positive_weight = _positive_weights(prepared, config.max_positive_weight).to(device)
+    _start_at_prior(network, prepared, positive_weight)
+    loss_function = nn.BCEWithLogitsLoss(pos_weight=positive_weight[:, None], reduction="none")
+    batches_per_epoch = _batches_per_epoch(prepared, config)
+    optimizer = torch.optim.AdamW(
+        network.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
+    )
+    scheduler = torch.optim.lr_scheduler.OneCycleLR(
+        optimizer,
+        max_lr=config.learning_rate,
+        total_steps=config.epochs * batches_per_epoch + 1,
+        pct_start=0.1,
+    )
+    metadata = ModelMetadata(
+        artifact_types=tuple(artifact_types),
+        feature_recipe=DEFAULT_RECIPE.to_dict(),
+        input_statistics=statistics,
+        thresholds=dict.fromkeys(artifact_types, 0.5),
+        network=network_config,
+        min_target_ms=config.min_target_ms,
+        annotation_set_hash=annotation_set_hash,
+    )
+    model = DetectorModel(network=network, metadata=metadata)
+    logger.info(
+        "training %d parameters on %d files (%d held out) for %d epochs on %s",
+        parameter_count(network),
+        len(training_files),
+        len(validation_files),
+        config.epochs,
+        device,
+    )
+    context = network_config.context_frames
+    history: list[dict[str, Any]] = []
+    best: tuple[tuple[float, float], int, dict[str, torch.Tensor]] | None = None
+    total_batches = config.epochs * batches_per_epoch
+    done_batches = 0
+    for epoch in range(1, config.epochs + 1):
+        epoch_started = time.perf_counter()
+        network.train()
+        windows = sample_windows(
+            prepared,
+            window_frames=config.window_frames,
+            types=len(artifact_types),
+            event_fraction=config.event_fraction,
+            rng=rng,
+        )
+        order = rng.permutation(len(windows))
+        losses = []
+        for batch_start in range(0, len(windows), config.batch_size):
+            if should_stop is not None and should_stop():
+                raise TrainingCancelled(f"Training stopped in epoch {epoch}")
+            batch = [windows[i] for i in order[batch_start : batch_start + config.batch_size]]
+            inputs, targets, mask = window_batch(
+                prepared,
+                batch,
+                context=context,
+                statistics=statistics,
+                augmentation=config.augmentation,
+                rng=rng,
+            )
+            inputs, targets, mask = inputs.to(device), targets.to(device), mask.to(device)
+            logits = network(inputs)  # (batch, types, frames)
+            frame_loss = loss_function(logits, targets) * mask
+            loss = frame_loss.sum() / (mask.sum() * len(artifact_types))
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            nn.utils.clip_grad_norm_(network.parameters(), 5.0)
+            optimizer.step()
+            if scheduler.last_epoch < scheduler.total_steps - 1:
+                scheduler.step()
+            losses.append(float(loss.detach()))
+            done_batches += 1
+            if on_progress is not None:
+                on_progress(100.0 * done_batches / max(1, total_batches))
+        train_loss = float(np.mean(losses)) if losses else math.nan
+        validation = _validate(model, validation_files, artifact_types, loss_function, choose=True)
+        entry = {
+            "epoch": epoch,
+            "train_loss": train_loss,
+            "validation_loss": validation["loss"],
+            "validation_macro_f1": validation["macro_f1"],
+            "seconds": time.perf_counter() - epoch_started,
+        }
+        history.append(entry)
+        logger.info("epoch %d: %s", epoch, entry)
+        key = (
+            validation["macro_f1"] if validation["macro_f1"] is not None else 0.0,
+            -(validation["loss"] if validation["loss"] is not None else -epoch),
+        )
+        if best is None or key > best[0]:
+            best = (key, epoch, copy.deepcopy(network.state_dict()))
+        if on_epoch is not None:
+            on_epoch(epoch, 100.0 * epoch / config.epochs, train_loss, validation["loss"])
+    if best is None:
+        raise ValueError("Training needs at least one epoch")
+    network.load_state_dict(best[2])
+    network.eval()
+    chosen = _validate(model, validation_files, artifact_types, loss_function, choose=True)
+    shifts = _centre_thresholds(network, [chosen["thresholds"][name] for name in artifact_types])
+    # After centring every chosen threshold is 0.5; choosing again would only add noise.
+    final = _validate(model, validation_files, artifact_types, loss_function, choose=False)
+    thresholds = final["thresholds"]
+    seconds = time.perf_counter() - started
+    model.metadata = replace(
+        model.metadata,
+        thresholds=thresholds,
+        training={
+            "config": config.to_dict(),
+            "best_epoch": best[1],
+            "seconds": seconds,
+            "thresholds_before_centring": chosen["thresholds"],
+            "logit_shifts": shifts,
+            "training_files": len(training_files),
+            "validation_files": len(validation_files),
+            "device": str(device),
+        },
+    )
+    result_metrics = {
+        **(final["metrics"] or {}),
+        "best_epoch": best[1],
+        "history": history,
+        "training_seconds": seconds,
+        "parameters": parameter_count(network),
+    }
+    return TrainingResult(
+        model=model,
+        history=history,
+        thresholds=thresholds,
+        metrics=result_metrics,
+        best_epoch=best[1],
+        seconds=seconds,
+    )
+
+
+def _centre_thresholds(network: Detector, thresholds: Sequence[float]) -> list[float]:
+    """Shifts each type's output so that its chosen threshold becomes 0.5: p' >= 0.5 exactly
+    where p >= threshold. The positive weights push probabilities up, and the quickstart runs
+    inference at 0.5, so the model's own best operating point is put there. Returns the shifts
+    (logits subtracted)."""
+    shifts = [math.log(t / (1.0 - t)) for t in thresholds]
+    with torch.no_grad():
+        network.head.bias -= torch.tensor(shifts, device=network.head.bias.device)
+    return shifts
+
+
+def _start_at_prior(network: Detector, prepared: Sequence[Any], weight: torch.Tensor) -> None:
+    """Output biases start at each type's (weighted) frame prior, so the first epochs learn the
+    artifacts rather than how rare they are."""
+    positives = sum(file.targets.sum(axis=0) for file in prepared)
+    frames = sum(len(file.targets) for file in prepared)
+    prior = np.clip(positives * weight.cpu().numpy() / max(frames, 1), 1e-4, 0.5)
+    with torch.no_grad():
+        network.head.bias.copy_(torch.from_numpy(np.log(prior / (1 - prior))).float())
+
+
+def _positive_weights(prepared: Sequence[Any], max_weight: float) -> torch.Tensor:
+    """Per type, sqrt(negative / positive frames), capped: enough to keep rare types from being
+    ignored without making every borderline frame an alarm."""
+    positives = sum(file.targets.sum(axis=0) for file in prepared)
+    frames = sum(len(file.targets) for file in prepared)
+    ratio = (frames - positives) / np.maximum(positives, 1.0)
+    weights = np.clip(np.sqrt(ratio), 1.0, max_weight)
+    return torch.tensor(weights, dtype=torch.float32)
+
+
+def _batches_per_epoch(prepared: Sequence[Any], config: TrainingConfig) -> int:
+    total_frames = sum(len(file.inputs) for file in prepared)
+    windows = math.ceil(total_frames / config.window_frames) + 1
+    return max(1, math.ceil(windows / config.batch_size))
+
+
+def _validate(
+    model: DetectorModel,
+    files: Sequence[LabelledFile],
+    artifact_types: Sequence[str],
+    loss_function: nn.Module,
+    *,
+    choose: bool,
+) -> dict[str, Any]:
+    """Loss, chosen thresholds, metrics and macro F1 on the validation files (all None/0.5
+    without any)."""
+    if not files:
+        return {
+            "loss": None,
+            "macro_f1": None,
+            "thresholds": dict.fromkeys(artifact_types, 0.5),
+            "metrics": None,
+        }
+    probabilities = {}
+    loss_sum, frames = 0.0, 0
+    for labelled in files:
+        logits = predict_logits(model, labelled.features)  # (frames, types)
+        targets = frame_targets(
+            labelled.events,
+            artifact_types=artifact_types,
+            frames=len(logits),
+            min_target_ms=model.metadata.min_target_ms,
+        )
+        with torch.no_grad():
+            losses = loss_function(
+                torch.from_numpy(logits.T).to(model.device)[None],
+                torch.from_numpy(targets.T).to(model.device)[None],
+            )
+        loss_sum += float(losses.sum()) / len(artifact_types)
+        frames += len(logits)
+        probabilities[labelled.name] = 1.0 / (1.0 + np.exp(-logits))
+    reference = [
+        Event(labelled.name, name, start_ms, end_ms)
+        for labelled in files
+        for name, start_ms, end_ms in labelled.events
+        if name in artifact_types
+    ]
+    thresholds = (
+        metrics.choose_thresholds(
+            reference, probabilities, artifact_types=artifact_types, hop_ms=HOP_MS
+        )
+        if choose
+        else dict.fromkeys(artifact_types, 0.5)
+    )
+    result = metrics.evaluate(
+        reference,
+        probabilities,
+        artifact_types=artifact_types,
+        hop_ms=HOP_MS,
+        thresholds=thresholds,
+    )
+    return {
+        "loss": loss_sum / max(1, frames),
+        "macro_f1": result["macro"]["f1"],
+        "thresholds": thresholds,
+        "metrics": result,
+    }
