@@ -351,30 +351,37 @@ class LogMel:
         np.matmul(power, self._projection, out=features[:, :-1])  # all terms >= 0
         features[:, :-1] += LOG_FLOOR
         np.log(features[:, :-1], out=features[:, :-1])
-        features[:, -1] = self._residual_crest(windows, weighted)
+        features[:, -1] = self._residual_crest(windows, power @ self._autocorrelation_basis)
         return features
 
+    @cached_property
+    def _autocorrelation_basis(self) -> npt.NDArray[np.float32]:
+        """Maps the power spectrum of a weighted window to its autocorrelation at lags
+        0..prediction_order, (bins, order + 1): the inverse FFT's first terms as one small
+        matrix product. It is circular, but the Hann weighting leaves next to nothing at the
+        window's ends to wrap around."""
+        n_fft, bins = self.recipe.n_fft, self.recipe.n_fft // 2 + 1
+        bin_weights = np.full(bins, 2.0)
+        bin_weights[0] = 1.0
+        if n_fft % 2 == 0:
+            bin_weights[-1] = 1.0
+        lags = np.arange(self.recipe.prediction_order + 1)
+        cosines = np.cos(2 * np.pi * np.outer(np.arange(bins), lags) / n_fft)
+        return (cosines * bin_weights[:, None] / n_fft).astype(np.float32)
+
     def _residual_crest(
-        self, windows: npt.NDArray[np.float32], weighted: npt.NDArray[np.float32]
+        self, windows: npt.NDArray[np.float32], autocorrelation: npt.NDArray[np.float32]
     ) -> npt.NDArray[np.float32]:
-        """(frames, window_samples) raw and Hann-weighted windows -> (frames,) crests."""
+        """(frames, window_samples) raw windows and (frames, order + 1) autocorrelations of the
+        weighted ones -> (frames,) crests."""
         order, hop = self.recipe.prediction_order, self.recipe.hop_samples
-        frames, window = weighted.shape
-        autocorrelation = np.empty((frames, order + 1), np.float32)
-        for lag in range(order + 1):
-            autocorrelation[:, lag] = np.einsum(
-                "ij,ij->i", weighted[:, : window - lag], weighted[:, lag:]
-            )
         predictor = prediction_filters(autocorrelation)
         first = (windows.shape[1] - hop) // 2  # the frame's own 10 ms
-        residual = self.scratch.take("residual", frames * hop, np.float32).reshape(frames, hop)
-        term = self.scratch.take("term", frames * hop, np.float32).reshape(frames, hop)
-        np.multiply(windows[:, first : first + hop], predictor[:, :1], out=residual)
-        for lag in range(1, order + 1):
-            np.multiply(
-                windows[:, first - lag : first + hop - lag], predictor[:, lag : lag + 1], out=term
-            )
-            residual += term
+        # history[f, n, k] = windows[f, first - order + n + k]: sample n and the order before it.
+        history = np.lib.stride_tricks.sliding_window_view(
+            np.ascontiguousarray(windows[:, first - order : first + hop]), order + 1, axis=1
+        )
+        residual = np.matmul(history, predictor[:, ::-1, None].copy())[..., 0]  # (frames, hop)
         np.abs(residual, out=residual)
         peak = residual.max(axis=1)
         rms = np.sqrt(np.einsum("ij,ij->i", residual, residual) / hop)
