@@ -47,7 +47,9 @@ INPUT_NAMES = (
 )
 INPUT_SIZE = len(INPUT_NAMES)  # 73
 LOG_PEAK = INPUT_NAMES.index("log_peak")
-FRACTIONS = slice(70, 73)  # left unnormalised: already in [0, 1]
+# The jump inputs, which a different original sample rate moves together (see augment_window).
+JUMP_INPUTS = [INPUT_NAMES.index("log_max_jump"), INPUT_NAMES.index("jump_to_peak")]
+FRACTIONS = slice(INPUT_NAMES.index("zero_fraction"), INPUT_SIZE)  # already in [0, 1]: as is
 LEVEL_PERCENTILE = 95.0  # of log energy: the level of loud speech, not of pauses
 FLOOR_BELOW_LEVEL = -18.0  # natural-log power floor relative to the level (78 dB down)
 STUTTER_LAGS = tuple(range(3, 16))  # 30-150 ms: the chunk lengths a TTS loop repeats
@@ -279,9 +281,7 @@ def augment_window(
         cutoff_band = int(rng.integers(40, 56))  # about 3.5-5.5 kHz on the Slaney mel scale
         mel[:, cutoff_band:] = FLOOR_BELOW_LEVEL
     np.maximum(mel, FLOOR_BELOW_LEVEL, out=mel)
-    shift = rng.normal(0.0, augmentation.jump_shift_std)
-    out[:, 66] += shift
-    out[:, 67] += shift
+    out[:, JUMP_INPUTS] += rng.normal(0.0, augmentation.jump_shift_std)
     if rng.random() < augmentation.frequency_mask_probability:
         width = int(rng.integers(1, augmentation.max_masked_bands + 1))
         first = int(rng.integers(0, N_MELS - width + 1))
