@@ -151,7 +151,7 @@ def delete_dataset(*, dataset: Dataset) -> None:
 # --- Audio files -------------------------------------------------------------------------------
 
 
-def _check_upload_request(*, filename: str, content_type: str, file_size: int) -> None:
+def check_upload_request(*, filename: str, content_type: str, file_size: int) -> None:
     """Raise TooLarge or Invalid (naming each failing field) for an upload Relay won't take."""
     if file_size > settings.RELAY_MAX_UPLOAD_BYTES:
         limit = settings.RELAY_MAX_UPLOAD_BYTES
@@ -175,7 +175,7 @@ def request_audio_upload(
     metadata: dict | None = None,
 ) -> tuple[AudioFile, UploadTarget]:
     """A pending audio row and the URL + form fields the client POSTs the bytes to."""
-    _check_upload_request(filename=filename, content_type=content_type, file_size=file_size)
+    check_upload_request(filename=filename, content_type=content_type, file_size=file_size)
     audio = AudioFile.objects.create(
         tenant_id=dataset.tenant_id,
         dataset=dataset,

@@ -20,10 +20,10 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from datasets import formats
+from datasets import services as dataset_services
 from datasets.models import AudioFile
 from inference.models import InferenceFile, InferenceJob, upload_key
-from relay.errors import Conflict, Invalid, NotFound, TooLarge
+from relay.errors import Conflict, Invalid, NotFound
 from relay.storage import UploadTarget, get_object_store
 from tenants.models import Tenant
 from training import selectors as training_selectors
@@ -103,17 +103,9 @@ def request_file_upload(
 ) -> tuple[InferenceFile, UploadTarget]:
     """A pending file and the URL + form fields the client POSTs the bytes to (the same signing
     as dataset audio). Raises TooLarge, Invalid (type or extension), Conflict (cancelled)."""
-    if file_size_bytes > settings.RELAY_MAX_UPLOAD_BYTES:
-        limit = settings.RELAY_MAX_UPLOAD_BYTES
-        raise TooLarge(f"File is {file_size_bytes} bytes; the upload limit is {limit} bytes.")
-    problems = formats.upload_format_problems(filename=filename, content_type=content_type)
-    if problems:
-        raise Invalid(
-            [
-                {"loc": ["body", field], "msg": msg, "type": "value_error.unsupported_format"}
-                for field, msg in problems
-            ]
-        )
+    dataset_services.check_upload_request(
+        filename=filename, content_type=content_type, file_size=file_size_bytes
+    )
     with transaction.atomic():
         locked = _lock(job)
         _ensure_open(locked)

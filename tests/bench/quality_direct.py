@@ -1,5 +1,5 @@
 """Detector quality straight from the learning code, without Django:
-`python -m tests.bench.quality_direct --work /tmp/ml`.
+`python -m tests.bench.quality_direct --work var/quality-direct`.
 
 Generates the bench's public and hard corpora (and our generalisation profile), computes the
 stored features of every clip with the product's pipeline (cached under --work), trains ONE
@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 REPO = Path(__file__).resolve().parents[2]
-BENCH_CANDIDATES = [Path("/work/shared/bench"), REPO.parent / "shared" / "bench"]
+BENCH_CANDIDATES = [REPO.parent / "shared" / "bench"]
 TYPES = ("click", "dropout", "clipping", "long_pause", "stutter")
 BASELINE = {  # ../shared/bench/README.md, test splits
     "public": {
@@ -322,7 +322,7 @@ def train_model(args: argparse.Namespace, corpora: dict, features: dict) -> tupl
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--work", type=Path, default=Path("/tmp/relay_quality"))
+    parser.add_argument("--work", type=Path, default=Path("var/quality-direct"))
     parser.add_argument("--features-only", action="store_true")
     parser.add_argument("--epochs", type=int, default=CONFIG["epochs"])
     parser.add_argument("--threads", type=int, default=2, help="torch threads for training")
