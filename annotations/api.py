@@ -1,9 +1,7 @@
 import functools
-from datetime import datetime
 from uuid import UUID
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -25,6 +23,7 @@ from annotations.serializers import (
     AnnotationUpdateInputSerializer,
 )
 from datasets import selectors as dataset_selectors
+from relay.api.fields import utc_datetime_text
 from relay.api.pagination import PageQuerySerializer, paginate, paginated_serializer
 from relay.api.parsing import json_object_body, parse_body, parse_query
 from relay.api.schema import error_responses
@@ -32,7 +31,6 @@ from relay.api.views import TenantApiView
 from relay.errors import Invalid
 
 TAGS = ["annotations"]
-DATETIME_FIELD = serializers.DateTimeField()
 # A bulk body: up to 10 000 rows of about 250 bytes of JSON each, with room to spare.
 BULK_BODY_LIMIT_BYTES = MAX_BULK_ANNOTATIONS * 600 + 64 * 1024
 
@@ -51,7 +49,7 @@ def annotation_payload(
         "confidence": added.confidence,
         "note": added.note,
         "source": added.source,
-        "created_at": created_at or DATETIME_FIELD.to_representation(added.created_at),
+        "created_at": created_at or utc_datetime_text(added.created_at),
     }
 
 
@@ -68,28 +66,33 @@ PAGE_FIELDS = (
 )
 
 
-def _page_payloads(rows: list[dict[str, object]]) -> list[dict[str, object]]:
-    """A page of `PAGE_FIELDS` rows as AnnotationSerializer shows them: plain values instead of
+def _page_payloads(rows: list[tuple]) -> list[dict[str, object]]:
+    """A page of `PAGE_FIELDS` tuples as AnnotationSerializer shows them: plain values instead of
     model instances, which cost most of a page's time."""
     return [
         {
-            "id": str(row["id"]),
-            "audio_file_id": str(row["audio_file_id"]),
-            "artifact_type": row["artifact_type__name"],
-            "start_ms": row["start_ms"],
-            "end_ms": row["end_ms"],
-            "confidence": row["confidence"],
-            "note": row["note"],
-            "source": row["source"],
-            "created_at": _datetime_text(row["created_at"]),
+            "id": str(id_),
+            "audio_file_id": str(audio_file_id),
+            "artifact_type": artifact_type,
+            "start_ms": start_ms,
+            "end_ms": end_ms,
+            "confidence": confidence,
+            "note": note,
+            "source": source,
+            "created_at": utc_datetime_text(created_at),
         }
-        for row in rows
+        for (
+            id_,
+            audio_file_id,
+            artifact_type,
+            start_ms,
+            end_ms,
+            confidence,
+            note,
+            source,
+            created_at,
+        ) in rows
     ]
-
-
-@functools.lru_cache(maxsize=256)  # rows added together share their time
-def _datetime_text(value: datetime) -> str:
-    return DATETIME_FIELD.to_representation(value)
 
 
 # Base of the views under one dataset's annotation sets (a comment, not a docstring: the schema
@@ -226,7 +229,7 @@ class AnnotationListApi(AnnotationSetScopedApi):
             annotations,
             AnnotationSerializer,
             total=annotation_set.annotation_count if unfiltered else None,
-            load=lambda page: page.values(*PAGE_FIELDS),
+            load=lambda page: page.values_list(*PAGE_FIELDS),
             render=_page_payloads,
             fetch=(
                 functools.partial(selectors.published_annotation_page, annotation_set)
@@ -283,7 +286,7 @@ class AnnotationBulkApi(AnnotationSetScopedApi):
             loc=["body", "annotations"],
             **self._creator(request),
         )
-        created_at = DATETIME_FIELD.to_representation(created[0].created_at) if created else None
+        created_at = utc_datetime_text(created[0].created_at) if created else None
         items = [annotation_payload(item, created_at=created_at) for item in created]
         return Response({"created": len(created), "items": items}, status=201)
 

@@ -316,6 +316,22 @@ def _count(locked: AnnotationSet, added: Counter) -> None:
     locked.save(update_fields=["counts_by_type", "annotation_count", "updated_at"])
 
 
+def remove_annotations_of_audio(*, audio_id: uuid.UUID) -> None:
+    """Before an audio file is deleted: take its annotations out of draft sets and their counts
+    (the caller has made sure no published set labels it)."""
+    labelled = (
+        AnnotationSet.objects.filter(annotations__audio_file_id=audio_id)
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+    for annotation_set in AnnotationSet.objects.filter(pk__in=list(labelled)).order_by("pk"):
+        locked = _lock_draft(annotation_set)
+        removed = Annotation.objects.filter(annotation_set=locked, audio_file_id=audio_id)
+        by_type = Counter(removed.values_list("artifact_type__name", flat=True))
+        removed.delete()
+        _count(locked, Counter({name: -count for name, count in by_type.items()}))
+
+
 def update_annotation(*, annotation: Annotation, changes: dict[str, object]) -> Annotation:
     """Apply a partial change, checked as a whole row against the dataset's rules."""
     merged = {

@@ -1,3 +1,5 @@
+import os
+
 import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
@@ -65,3 +67,15 @@ def read_client(tenant) -> APIClient:
 @pytest.fixture
 def other_client(other_tenant) -> APIClient:
     return client_with_key(make_api_key(tenant=other_tenant, scopes=tenant_services.ALL_SCOPES).key)
+
+
+def skip_unless_postgresql(what: str) -> None:
+    """Skips a test that needs PostgreSQL (row locks, concurrent connections) on SQLite, and fails
+    it instead where RELAY_REQUIRE_INTEGRATION says PostgreSQL must be there (CI's second pass)."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return
+    if os.environ.get("RELAY_REQUIRE_INTEGRATION"):
+        pytest.fail(f"{what} needs PostgreSQL")
+    pytest.skip("needs PostgreSQL (runs in CI's PostgreSQL pass)")

@@ -1,6 +1,7 @@
 """Serializer fields shared by every app."""
 
 import unicodedata
+from datetime import UTC, datetime
 
 from rest_framework import serializers
 
@@ -44,3 +45,9 @@ class TextField(serializers.CharField):
         if forbidden is not None:
             self.fail("control_character", codepoint=f"U+{ord(forbidden):04X}")
         return text
+
+
+def utc_datetime_text(value: datetime) -> str:
+    """An aware datetime as DateTimeField shows it under TIME_ZONE = "UTC" ("…T…Z"), without
+    the field's per-value timezone lookups: 500 of those are a third of a page's time."""
+    return value.astimezone(UTC).isoformat().removesuffix("+00:00") + "Z"

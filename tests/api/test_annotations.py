@@ -1,13 +1,15 @@
-import os
 import threading
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from rest_framework import serializers
 
 from annotations import selectors, services
 from annotations.models import Annotation, AnnotationSet
+from relay.api.fields import utc_datetime_text
 from relay.ids import uuid7
-from tests.conftest import client_with_key
+from tests.conftest import client_with_key, skip_unless_postgresql
 from tests.factories import make_api_key, make_dataset, make_ready_audio
 
 
@@ -284,6 +286,22 @@ def test_audio_that_a_published_set_labels_cannot_be_deleted(api_client, dataset
     assert response.status_code == 409
 
 
+def test_deleting_audio_takes_its_labels_out_of_draft_sets_and_their_counts(
+    api_client, dataset, audio, tmp_path
+):
+    kept = make_ready_audio(dataset=dataset, folder=tmp_path, name="kept.wav")
+    set_id = make_set(api_client, dataset)["id"]
+    bulk(api_client, dataset, set_id, [label(audio), label(audio, "dropout"), label(kept)])
+
+    response = api_client.delete(f"/api/v1/datasets/{dataset.pk}/audio/{audio.pk}")
+
+    assert response.status_code == 204
+    detail = api_client.get(sets_url(dataset, f"/{set_id}")).json()
+    assert (detail["annotation_count"], detail["counts_by_type"]) == (1, {"click": 1})
+    listed = api_client.get(sets_url(dataset, f"/{set_id}/annotations")).json()
+    assert (listed["total"], len(listed["items"])) == (1, 1)
+
+
 def test_an_artifact_type_in_use_cannot_be_removed(api_client, dataset, audio):
     set_id = make_set(api_client, dataset)["id"]
     bulk(api_client, dataset, set_id, [label(audio, "dropout", 300, 400)])
@@ -358,11 +376,7 @@ def test_another_tenants_sets_are_404(api_client, other_client, dataset, publish
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_bulk_adds_and_a_publish_never_lose_or_split_work(tenant, tmp_path):
-    if connection.vendor != "postgresql":
-        # SQLite's in-memory test database is one shared connection: it cannot race.
-        if os.environ.get("RELAY_REQUIRE_INTEGRATION"):
-            pytest.fail("the race test needs PostgreSQL")
-        pytest.skip("needs PostgreSQL (runs in CI's PostgreSQL pass)")
+    skip_unless_postgresql("the race test")
     dataset = make_dataset(tenant=tenant, artifact_types=["click"])
     audio = make_ready_audio(dataset=dataset, folder=tmp_path, seconds=5.0)
     key = make_api_key(tenant=tenant, scopes=["read", "write"]).key
@@ -420,6 +434,30 @@ def test_the_fast_payload_matches_the_documented_serializer(api_client, dataset,
 
     stored = Annotation.objects.select_related("artifact_type").get(pk=created["id"])
     assert created == AnnotationSerializer(stored).data
+
+
+def test_listed_pages_match_the_documented_serializer(api_client, dataset, audio):
+    from annotations.serializers import AnnotationSerializer
+
+    set_id = make_set(api_client, dataset)["id"]
+    bulk(api_client, dataset, set_id, [label(audio, note="n"), label(audio, "dropout", 10, 20)])
+
+    listed = api_client.get(sets_url(dataset, f"/{set_id}/annotations")).json()["items"]
+
+    stored = Annotation.objects.select_related("artifact_type").order_by("-id")
+    assert listed == AnnotationSerializer(stored, many=True).data
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2026, 11, 23, 20, 22, 58, 922512, tzinfo=UTC),
+        datetime(2026, 11, 23, 20, 22, 58, tzinfo=UTC),  # no microseconds: none shown
+        datetime(2026, 11, 23, 21, 22, 58, 5, tzinfo=timezone(timedelta(hours=1))),
+    ],
+)
+def test_fast_datetime_text_is_what_the_serializer_field_shows(moment):
+    assert utc_datetime_text(moment) == serializers.DateTimeField().to_representation(moment)
 
 
 @pytest.mark.parametrize("page_size", [1, 3, 5, 7, 50])
