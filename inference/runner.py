@@ -14,8 +14,6 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import numpy.typing as npt
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
@@ -24,6 +22,7 @@ from django.utils import timezone
 from datasets import formats
 from datasets.audio.decode import AudioDecodeError
 from datasets.audio.pipeline import process_audio
+from datasets.audio.stored_features import StoredFeatures
 from inference import services
 from inference.detection import DEFAULT_CHUNK_FRAMES, ModelCache, detect_events
 from inference.models import Detection, InferenceFile, InferenceJob
@@ -133,12 +132,12 @@ def _detect(
     file: InferenceFile, model: "DetectorModel", chunk_frames: int
 ) -> tuple[int, list["FoundDetection"]]:
     """(duration_ms, detections) of the file: stored features when it has them, else the
-    upload decoded into a temporary folder (only the features are kept, memory-mapped)."""
+    upload decoded into a temporary folder (only the features are kept, and read a chunk at a
+    time)."""
     store = get_object_store()
     if file.features_key:
         try:
-            with store.local_copy(file.features_key) as path:
-                features = np.load(path, mmap_mode="r", allow_pickle=False)
+            with store.local_copy(file.features_key) as path, StoredFeatures(path) as features:
                 found = detect_events(
                     model, features, config=file.job.config, chunk_frames=chunk_frames
                 )
@@ -167,11 +166,10 @@ def _detect(
             raise InferenceInputError(
                 "The audio is no longer stored (its dataset audio was deleted)"
             ) from error
-        features: npt.NDArray[np.float16] = np.load(
-            scratch / "features.npy", mmap_mode="r", allow_pickle=False
-        )
-        found = detect_events(model, features, config=file.job.config, chunk_frames=chunk_frames)
-        del features  # the memory map must close before the folder goes
+        with StoredFeatures(scratch / "features.npy") as features:
+            found = detect_events(
+                model, features, config=file.job.config, chunk_frames=chunk_frames
+            )
     return result.duration_ms, found
 
 

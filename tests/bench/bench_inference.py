@@ -1,7 +1,7 @@
 """Inference speed and memory end to end: `make bench` (or `python -m tests.bench.bench_inference`).
 
 What a worker does per file (inference.runner): decode, downmix, resample and compute the
-features with the audio pipeline into a temporary folder, memory-map the features, run the
+features with the audio pipeline into a temporary folder, read them back a chunk at a time, run the
 network in chunks (`training.ml.model_file.predict`) and post-process with the quickstart's
 config (the model's thresholds, merge 200 ms, minimum 50 ms). Each case runs in a fresh
 single-threaded subprocess (OMP/OpenBLAS/MKL/numba threads = 1 before numpy loads,
@@ -59,9 +59,8 @@ def untrained_model():
 
 def detect_file(model, path: Path, scratch: Path) -> tuple[float, int]:
     """(audio seconds, detections) of one file, the way inference.runner runs an upload."""
-    import numpy as np
-
     from datasets.audio.pipeline import process_audio
+    from datasets.audio.stored_features import StoredFeatures
     from inference.detection import detect_events
 
     result = process_audio(
@@ -71,9 +70,8 @@ def detect_file(model, path: Path, scratch: Path) -> tuple[float, int]:
         peaks_path=scratch / "peaks.npz",
         max_duration_ms=2 * 60 * 60 * 1000,
     )
-    features = np.load(scratch / "features.npy", mmap_mode="r", allow_pickle=False)
-    found = detect_events(model, features, config=CONFIG)
-    del features
+    with StoredFeatures(scratch / "features.npy") as features:
+        found = detect_events(model, features, config=CONFIG)
     return result.duration_ms / 1000, len(found)
 
 

@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from datasets.audio.features import DEFAULT_RECIPE
+from datasets.audio.stored_features import StoredFeatures
 from tests.pure.test_training_data import features, labelled
 from training.ml.data import input_statistics
 from training.ml.model_file import (
@@ -72,6 +73,17 @@ def test_chunked_prediction_equals_the_whole_file_at_once(chunk_frames):
 
     assert whole.shape == (2345, 3)
     np.testing.assert_allclose(chunked, whole, atol=1e-5)
+
+
+def test_prediction_from_a_stored_features_reader_equals_the_loaded_array(tmp_path):
+    model = make_model()
+    stored = features(2345, seed=5)
+    np.save(tmp_path / "features.npy", stored)
+
+    with StoredFeatures(tmp_path / "features.npy") as reader:
+        from_reader = predict(model, reader, chunk_frames=1000)
+
+    np.testing.assert_array_equal(from_reader, predict(model, stored, chunk_frames=1000))
 
 
 def test_prediction_does_not_depend_on_the_files_gain():

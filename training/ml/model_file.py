@@ -145,7 +145,7 @@ def _chunks(frames: int, chunk_frames: int) -> Iterator[tuple[int, int]]:
 
 def predict_logits(
     model: DetectorModel,
-    features: npt.NDArray[np.floating],  # (frames, 72) stored; a memory map is fine
+    features: npt.NDArray[np.floating],  # (frames, 72) stored, or a StoredFeatures reader
     *,
     chunk_frames: int = CHUNK_FRAMES,
 ) -> npt.NDArray[np.float32]:
@@ -186,5 +186,9 @@ def predict(
     chunk_frames: int = CHUNK_FRAMES,
 ) -> npt.NDArray[np.float32]:
     """(frames, types) probabilities of each artifact type in each 10 ms frame."""
-    logits = predict_logits(model, features, chunk_frames=chunk_frames)
-    return (1.0 / (1.0 + np.exp(-logits))).astype(np.float32)
+    probabilities = predict_logits(model, features, chunk_frames=chunk_frames)
+    # 1 / (1 + exp(-x)) in place: an hour's temporaries would be four more copies of it.
+    np.negative(probabilities, out=probabilities)
+    np.exp(probabilities, out=probabilities)
+    probabilities += 1.0
+    return np.reciprocal(probabilities, out=probabilities)
