@@ -17,6 +17,7 @@ from typing import Any
 import librosa
 import numpy as np
 import numpy.typing as npt
+import scipy.fft
 
 from datasets.audio.scratch import Scratch
 
@@ -341,8 +342,8 @@ class LogMel:
         bins = self.recipe.n_fft // 2 + 1
         weighted = self.scratch.take("weighted", frames * window, np.float32)
         weighted = np.multiply(windows, self._window, out=weighted.reshape(frames, window))
-        spectrum = self.scratch.take("spectrum", frames * bins, np.complex64).reshape(frames, bins)
-        np.fft.rfft(weighted, n=self.recipe.n_fft, out=spectrum)
+        # scipy's pocketfft keeps float32 and is several times faster here than numpy's.
+        spectrum = scipy.fft.rfft(weighted, n=self.recipe.n_fft, overwrite_x=True)
         squares = spectrum.view(np.float32)  # (frames, 2 * bins): re, im, re, im, ...
         np.square(squares, out=squares)
         power = self.scratch.take("power", frames * bins, np.float32).reshape(frames, bins)
