@@ -232,8 +232,8 @@ class AnnotationListApi(AnnotationSetScopedApi):
             load=lambda page: page.values_list(*PAGE_FIELDS),
             render=_page_payloads,
             fetch=(
-                functools.partial(selectors.published_annotation_page, annotation_set)
-                if unfiltered and annotation_set.is_published
+                functools.partial(selectors.anchored_annotation_page, annotation_set)
+                if unfiltered
                 else None
             ),
         )

@@ -27,8 +27,9 @@ class AnnotationSet(TimestampedModel):
     # Kept by the services in the same transaction as every change, so pages never COUNT(*).
     annotation_count = models.PositiveIntegerField(default=0)
     counts_by_type = models.JSONField(default=dict, blank=True)
-    # Of a published set: the id at every PAGE_ANCHOR_STRIDE-th position in id order, so any
-    # page starts from an index seek instead of skipping up to a million rows.
+    # [position, id] pairs about every PAGE_ANCHOR_STRIDE positions of the id order (oldest
+    # first), kept with every change like the counts, so any page starts from an index seek
+    # instead of skipping up to a million rows (annotations/page_anchors.py).
     page_anchors = models.JSONField(default=list, blank=True)
 
     class Meta:

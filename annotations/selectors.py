@@ -4,7 +4,8 @@ from uuid import UUID
 
 from django.db.models import QuerySet
 
-from annotations.models import PAGE_ANCHOR_STRIDE, Annotation, AnnotationSet
+from annotations import page_anchors
+from annotations.models import Annotation, AnnotationSet
 from datasets.models import Dataset
 from relay.api.pagination import fetch_page
 from relay.errors import NotFound
@@ -50,7 +51,7 @@ def get_annotation(*, annotation_set: AnnotationSet, annotation_id: UUID) -> Ann
         raise NotFound("Annotation not found") from None
 
 
-def published_annotation_page(
+def anchored_annotation_page(
     annotation_set: AnnotationSet,
     annotations: QuerySet[Annotation],
     *,
@@ -59,20 +60,25 @@ def published_annotation_page(
     total: int,
     load: Callable[[QuerySet[Annotation]], QuerySet[Any]],
 ) -> list[object]:
-    """Rows [offset, offset + limit) of a published set's newest-first `annotations` (unfiltered),
-    read from the page anchor at or before the page: at most PAGE_ANCHOR_STRIDE index entries
-    are skipped, whatever the page, and only the page's own rows are read from the table."""
-    anchors = annotation_set.page_anchors
-    if offset >= total or limit <= 0 or not anchors:
-        return fetch_page(annotations, offset=offset, limit=limit, total=total, load=load)
+    """Rows [offset, offset + limit) of the set's newest-first `annotations` (unfiltered), read
+    from the page anchor at or before the page: about a stride of index entries are skipped at
+    most, whatever the page, and only the page's own rows are read from the table. Pages
+    nearer the newest end than to any anchor are read from that end instead."""
+    if offset >= total or limit <= 0:
+        return []
     count = min(limit, total - offset)
     oldest = total - offset - count  # the page's oldest row, counted from the set's first
-    anchor = min(oldest // PAGE_ANCHOR_STRIDE, len(anchors) - 1)
-    skip = oldest - anchor * PAGE_ANCHOR_STRIDE
-    from_anchor = annotations.filter(id__gte=anchors[anchor]).order_by("id")
+    anchor = page_anchors.anchor_before(annotation_set.page_anchors, oldest)
+    if anchor is None or oldest - anchor[0] > offset:
+        return fetch_page(annotations, offset=offset, limit=limit, total=total, load=load)
+    anchor_position, anchor_id = anchor
+    skip = oldest - anchor_position
+    from_anchor = annotations.filter(id__gte=anchor_id).order_by("id")
     keys = list(from_anchor.values_list("pk", flat=True)[skip : skip + count])  # index only
     if not keys:
         return []
-    # A published set never changes, so the page is exactly the range its keys span: one index
-    # range scan instead of looking up each of the page's keys.
-    return list(load(annotations.filter(pk__gte=keys[0], pk__lte=keys[-1])))
+    if annotation_set.is_published:
+        # A published set never changes, so the page is exactly the range its keys span: one
+        # index range scan instead of looking up each of the page's keys.
+        return list(load(annotations.filter(pk__gte=keys[0], pk__lte=keys[-1])))
+    return list(load(annotations.filter(pk__in=keys)))

@@ -14,6 +14,7 @@ from django.db.models import F, Window
 from django.db.models.functions import Mod, RowNumber
 from django.utils import timezone
 
+from annotations import page_anchors
 from annotations.models import PAGE_ANCHOR_STRIDE, Annotation, AnnotationSet
 from annotations.validation import AudioFacts, check_row, check_rows
 from datasets.models import ArtifactType, AudioFile, Dataset
@@ -90,7 +91,7 @@ def publish_annotation_set(*, annotation_set: AnnotationSet) -> AnnotationSet:
     locked.status = AnnotationSet.Status.PUBLISHED
     locked.published_at = timezone.now()
     locked.content_hash = content_hash(annotations)
-    locked.page_anchors = _page_anchors(locked)
+    locked.page_anchors = read_page_anchors(locked)
     locked.save(
         update_fields=["status", "published_at", "content_hash", "page_anchors", "updated_at"]
     )
@@ -98,8 +99,9 @@ def publish_annotation_set(*, annotation_set: AnnotationSet) -> AnnotationSet:
     return locked
 
 
-def _page_anchors(annotation_set: AnnotationSet) -> list[str]:
-    """Ids at positions 0, stride, 2 x stride, ... of the set in id order (oldest first)."""
+def read_page_anchors(annotation_set: AnnotationSet) -> list[list[int | str]]:
+    """[position, id] at positions 0, stride, 2 x stride, ... of the set in id order (oldest
+    first), read afresh: one pass over the set's index (about 0.75 s for a million rows)."""
     anchors = (
         Annotation.objects.filter(annotation_set=annotation_set)
         .alias(position=Window(RowNumber(), order_by="id"))
@@ -108,7 +110,7 @@ def _page_anchors(annotation_set: AnnotationSet) -> list[str]:
         .order_by("id")
         .values_list("id", flat=True)
     )
-    return [str(anchor) for anchor in anchors]
+    return [[index * PAGE_ANCHOR_STRIDE, str(anchor)] for index, anchor in enumerate(anchors)]
 
 
 @transaction.atomic
@@ -134,6 +136,8 @@ def copy_annotation_set(*, annotation_set: AnnotationSet) -> AnnotationSet:
     while values := list(itertools.islice(originals, BULK_BATCH_SIZE)):
         ids = uuid7_batch(len(values))
         _insert([(id_, copy.pk, *row, now, now) for id_, row in zip(ids, values, strict=True)])
+    copy.page_anchors = read_page_anchors(copy)
+    copy.save(update_fields=["page_anchors"])
     logger.info("annotation set %s copied to %s", annotation_set.pk, copy.pk)
     return copy
 
@@ -219,6 +223,7 @@ def add_annotations(
     # Ids as text once each: str(UUID) per cell would cost more than the database's work.
     audio_texts = {audio_id: str(audio_id) for audio_id in audio}
     now = timezone.now()
+    new_ids = uuid7_batch(len(clean))  # increasing
     added = [
         AddedAnnotation(
             id=str(annotation_id),
@@ -231,7 +236,7 @@ def add_annotations(
             source=source,
             created_at=now,
         )
-        for annotation_id, row in zip(uuid7_batch(len(clean)), clean, strict=True)
+        for annotation_id, row in zip(new_ids, clean, strict=True)
     ]
     set_id = str(annotation_set.pk)
     user_id = getattr(created_by_user, "pk", None)
@@ -256,8 +261,18 @@ def add_annotations(
     ]
     with transaction.atomic():
         locked = _lock_draft(annotation_set)
+        newest = _newest_id(locked)
         _insert(records)
-        _count(locked, Counter(row.artifact_type for row in clean))
+        if not new_ids or newest is None or new_ids[0] > newest:
+            anchors = page_anchors.after_appending(
+                locked.page_anchors,
+                new_ids,
+                rows_before=locked.annotation_count,
+                stride=PAGE_ANCHOR_STRIDE,
+            )
+        else:  # ids from a clock behind the set's newest row land among the older rows
+            anchors = read_page_anchors(locked)
+        _count(locked, Counter(row.artifact_type for row in clean), anchors=anchors)
     logger.info("%d annotations added to set %s", len(added), annotation_set.pk)
     return added
 
@@ -307,13 +322,27 @@ def _timestamp_text(value: datetime) -> str:
     return value.isoformat()
 
 
-def _count(locked: AnnotationSet, added: Counter) -> None:
-    """Apply a change of per-type counts to the locked set (negative values remove)."""
+def _newest_id(annotation_set: AnnotationSet) -> uuid.UUID | None:
+    return (
+        Annotation.objects.filter(annotation_set=annotation_set)
+        .order_by("-id")
+        .values_list("id", flat=True)
+        .first()
+    )
+
+
+def _count(locked: AnnotationSet, added: Counter, *, anchors: list | None = None) -> None:
+    """Apply a change of per-type counts to the locked set (negative values remove), and the
+    page anchors that change brings when rows were added or removed."""
     counts = Counter(locked.counts_by_type)
     counts.update(added)
     locked.counts_by_type = {name: count for name, count in sorted(counts.items()) if count > 0}
     locked.annotation_count = sum(locked.counts_by_type.values())
-    locked.save(update_fields=["counts_by_type", "annotation_count", "updated_at"])
+    changed = ["counts_by_type", "annotation_count", "updated_at"]
+    if anchors is not None:
+        locked.page_anchors = anchors
+        changed.append("page_anchors")
+    locked.save(update_fields=changed)
 
 
 def remove_annotations_of_audio(*, audio_id: uuid.UUID) -> None:
@@ -327,9 +356,13 @@ def remove_annotations_of_audio(*, audio_id: uuid.UUID) -> None:
     for annotation_set in AnnotationSet.objects.filter(pk__in=list(labelled)).order_by("pk"):
         locked = _lock_draft(annotation_set)
         removed = Annotation.objects.filter(annotation_set=locked, audio_file_id=audio_id)
-        by_type = Counter(removed.values_list("artifact_type__name", flat=True))
+        rows = list(removed.values_list("id", "artifact_type__name"))
         removed.delete()
-        _count(locked, Counter({name: -count for name, count in by_type.items()}))
+        _count(
+            locked,
+            Counter({name: -count for name, count in Counter(name for _, name in rows).items()}),
+            anchors=page_anchors.after_removing(locked.page_anchors, [pk for pk, _ in rows]),
+        )
 
 
 def update_annotation(*, annotation: Annotation, changes: dict[str, object]) -> Annotation:
@@ -370,5 +403,10 @@ def delete_annotation(*, annotation: Annotation) -> None:
     with transaction.atomic():
         locked = _lock_draft(annotation.annotation_set)
         type_name = annotation.artifact_type.name
+        removed_id = annotation.pk
         annotation.delete()
-        _count(locked, Counter({type_name: -1}))
+        _count(
+            locked,
+            Counter({type_name: -1}),
+            anchors=page_anchors.after_removing(locked.page_anchors, [removed_id]),
+        )

@@ -1,14 +1,16 @@
+import functools
 import threading
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from rest_framework import serializers
 
-from annotations import selectors, services
+from annotations import services
 from annotations.models import Annotation, AnnotationSet
 from relay.api.fields import utc_datetime_text
-from relay.ids import uuid7
+from relay.ids import uuid7, uuid7_batch
 from tests.conftest import client_with_key, skip_unless_postgresql
 from tests.factories import make_api_key, make_dataset, make_ready_audio
 
@@ -460,30 +462,97 @@ def test_fast_datetime_text_is_what_the_serializer_field_shows(moment):
     assert utc_datetime_text(moment) == serializers.DateTimeField().to_representation(moment)
 
 
-@pytest.mark.parametrize("page_size", [1, 3, 5, 7, 50])
-def test_pages_of_a_published_set_read_from_anchors_match_the_plain_order(
-    api_client, dataset, audio, monkeypatch, page_size
-):
-    monkeypatch.setattr(services, "PAGE_ANCHOR_STRIDE", 5)
-    monkeypatch.setattr(selectors, "PAGE_ANCHOR_STRIDE", 5)
-    set_id = make_set(api_client, dataset)["id"]
-    for start in range(0, 1150, 50):  # 23 annotations in 23 calls: 23 ids in creation order
-        bulk(api_client, dataset, set_id, [label(audio, start_ms=start, end_ms=start + 10)])
-    newest_first = [
-        str(pk)
-        for pk in Annotation.objects.filter(annotation_set_id=set_id)
-        .order_by("-id")
-        .values_list("id", flat=True)
-    ]
-    publish(api_client, dataset, set_id)
-    assert len(AnnotationSet.objects.get(pk=set_id).page_anchors) == 5  # positions 0, 5, ... 20
+def newest_first(set_id) -> list[str]:
+    ids = Annotation.objects.filter(annotation_set_id=set_id).order_by("-id")
+    return [str(pk) for pk in ids.values_list("id", flat=True)]
 
-    listed = []
-    for page in range(1, 23 // page_size + 2):
+
+def every_page(api_client, dataset, set_id, page_size) -> list[str]:
+    cache.clear()  # the throttle's counters: a quick loop over pages must not hit the rate limit
+    listed, page = [], 1
+    while True:
         body = api_client.get(
             sets_url(dataset, f"/{set_id}/annotations"), {"page": page, "page_size": page_size}
         ).json()
         listed += [item["id"] for item in body["items"]]
-        assert body["total"] == 23
+        if not body["has_more"]:
+            return listed
+        page += 1
 
-    assert listed == newest_first
+
+def assert_anchors_true(set_id):
+    """Every anchor names the row at its position (oldest first)."""
+    oldest_first = newest_first(set_id)[::-1]
+    anchors = AnnotationSet.objects.get(pk=set_id).page_anchors
+    assert anchors, "the set has no anchors to page from"
+    for position, anchor_id in anchors:
+        assert oldest_first[position] == anchor_id
+
+
+@pytest.mark.parametrize("page_size", [1, 3, 5, 7, 50])
+def test_pages_read_from_anchors_match_the_plain_order_as_a_draft_and_once_published(
+    api_client, dataset, audio, monkeypatch, page_size
+):
+    monkeypatch.setattr(services, "PAGE_ANCHOR_STRIDE", 5)
+    set_id = make_set(api_client, dataset)["id"]
+    for start in range(0, 1150, 50):  # 23 annotations in 23 calls: 23 ids in creation order
+        bulk(api_client, dataset, set_id, [label(audio, start_ms=start, end_ms=start + 10)])
+
+    positions = [position for position, _ in AnnotationSet.objects.get(pk=set_id).page_anchors]
+    assert positions == [0, 5, 10, 15, 20]
+    assert_anchors_true(set_id)
+    assert every_page(api_client, dataset, set_id, page_size) == newest_first(set_id)
+    publish(api_client, dataset, set_id)
+    assert_anchors_true(set_id)
+    assert every_page(api_client, dataset, set_id, page_size) == newest_first(set_id)
+
+
+def test_a_drafts_anchors_stay_true_through_deletes_audio_removal_and_more_adds(
+    api_client, dataset, audio, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(services, "PAGE_ANCHOR_STRIDE", 4)
+    other = make_ready_audio(dataset=dataset, folder=tmp_path, name="other.wav")
+    set_id = make_set(api_client, dataset)["id"]
+    for call in range(6):
+        rows = [
+            label((audio, other)[row % 2], start_ms=call * 100 + row, end_ms=call * 100 + 50)
+            for row in range(5)
+        ]
+        bulk(api_client, dataset, set_id, rows)
+    oldest_first = newest_first(set_id)[::-1]
+    anchor_rows = [anchor_id for _, anchor_id in AnnotationSet.objects.get(pk=set_id).page_anchors]
+    for annotation_id in {oldest_first[0], oldest_first[13], anchor_rows[2], oldest_first[-1]}:
+        one = sets_url(dataset, f"/{set_id}/annotations/{annotation_id}")
+        assert api_client.delete(one).status_code == 204
+    assert_anchors_true(set_id)
+
+    assert api_client.delete(f"/api/v1/datasets/{dataset.pk}/audio/{other.pk}").status_code == 204
+    assert_anchors_true(set_id)
+    for call in range(2):
+        bulk(
+            api_client,
+            dataset,
+            set_id,
+            [label(audio, start_ms=900 + call * 10 + row) for row in range(7)],
+        )
+
+    assert_anchors_true(set_id)
+    for page_size in (1, 2, 3, 5, 8):
+        assert every_page(api_client, dataset, set_id, page_size) == newest_first(set_id)
+
+
+def test_rows_added_with_ids_older_than_the_newest_get_anchors_read_afresh(
+    api_client, dataset, audio, monkeypatch
+):
+    monkeypatch.setattr(services, "PAGE_ANCHOR_STRIDE", 3)
+    set_id = make_set(api_client, dataset)["id"]
+    bulk(api_client, dataset, set_id, [label(audio, start_ms=row) for row in range(10)])
+    behind = functools.partial(uuid7_batch, now_ms=1)  # a clock far behind: the oldest ids
+    monkeypatch.setattr(services, "uuid7_batch", behind)
+
+    rows = [label(audio, start_ms=400 + row, end_ms=500) for row in range(4)]
+    added = bulk(api_client, dataset, set_id, rows)
+
+    assert added.status_code == 201
+    assert_anchors_true(set_id)
+    assert every_page(api_client, dataset, set_id, 4) == newest_first(set_id)

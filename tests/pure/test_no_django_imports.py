@@ -14,6 +14,7 @@ PURE_MODULES = [
     "datasets.audio.decode",
     "datasets.audio.features",
     "datasets.audio.scratch",
+    "datasets.audio.stored_features",
     "annotations.event_matching",
     "training.ml.data",
     "training.ml.network",
@@ -22,6 +23,7 @@ PURE_MODULES = [
     "training.ml.postprocess",
     "training.ml.model_file",
     "annotations.label_formats",
+    "annotations.page_anchors",
 ]
 
 
