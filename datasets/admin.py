@@ -4,6 +4,7 @@ from django.http import HttpRequest
 
 from datasets import services
 from datasets.models import ArtifactType, AudioFile, Dataset
+from relay.errors import Conflict
 
 
 class ArtifactTypeInline(admin.TabularInline):
@@ -63,3 +64,28 @@ class AudioFileAdmin(admin.ModelAdmin):
     def reprocess_selected(self, request: HttpRequest, queryset: QuerySet[AudioFile]) -> None:
         count = services.reprocess_audio(audio_ids=list(queryset.values_list("pk", flat=True)))
         self.message_user(request, f"Queued {count} file(s) for processing.", messages.SUCCESS)
+
+    # Deletes go through the service, like the API's: it refuses audio a published annotation set
+    # labels, takes its labels out of draft sets' counts, keeps the dataset's totals and removes
+    # the stored files. The ORM's own cascade would do none of that.
+    def has_delete_permission(self, request: HttpRequest, obj: AudioFile | None = None) -> bool:
+        return super().has_delete_permission(request, obj) and not (
+            obj is not None and services.labelled_by_published_set(obj)
+        )
+
+    def delete_model(self, request: HttpRequest, obj: AudioFile) -> None:
+        services.delete_audio(audio=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[AudioFile]) -> None:
+        kept = []
+        for audio in queryset:
+            try:
+                services.delete_audio(audio=audio)
+            except Conflict:
+                kept.append(audio.filename)
+        if kept:
+            self.message_user(
+                request,
+                f"Not deleted, a published annotation set labels them: {', '.join(kept)}",
+                messages.ERROR,
+            )

@@ -240,7 +240,7 @@ def delete_audio(*, audio: AudioFile) -> None:
         locked = AudioFile.objects.select_for_update().filter(pk=audio.pk).first()
         if locked is None:
             return
-        if locked.annotations.filter(annotation_set__status="published").exists():
+        if labelled_by_published_set(locked):
             raise Conflict(
                 "A published annotation set labels this audio file; it cannot be deleted."
             )
@@ -251,6 +251,10 @@ def delete_audio(*, audio: AudioFile) -> None:
         prefix = audio.storage_prefix
         transaction.on_commit(lambda: get_object_store().delete_prefix(prefix))
     logger.info("audio %s deleted", audio.pk)
+
+
+def labelled_by_published_set(audio: AudioFile) -> bool:
+    return audio.annotations.filter(annotation_set__status="published").exists()
 
 
 def adjust_dataset_totals(dataset_id: object, *, count: int, duration_ms: int) -> None:

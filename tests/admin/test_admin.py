@@ -86,3 +86,26 @@ def test_operators_reprocess_audio_from_the_admin(
     dataset.refresh_from_db()
     assert dataset.audio_count == 1
     assert operator.get(f"/admin/datasets/audiofile/{audio['id']}/change/").status_code == 200
+
+
+def test_deleting_audio_in_the_admin_goes_through_the_service(operator, tenant, tmp_path):
+    from annotations import services as annotation_services
+    from annotations.models import AnnotationSet
+    from datasets.models import AudioFile
+    from tests.factories import make_ready_audio
+
+    dataset = make_dataset(tenant=tenant)
+    unlabelled = make_ready_audio(dataset=dataset, folder=tmp_path, name="unlabelled.wav")
+    labelled = make_ready_audio(dataset=dataset, folder=tmp_path, name="labelled.wav")
+    published = AnnotationSet.objects.create(tenant=tenant, dataset=dataset)
+    row = {"audio_file_id": str(labelled.pk), "artifact_type": "click", "start_ms": 0, "end_ms": 9}
+    annotation_services.add_annotations(annotation_set=published, rows=[row], loc=["body"])
+    annotation_services.publish_annotation_set(annotation_set=published)
+
+    refused = operator.get(f"/admin/datasets/audiofile/{labelled.pk}/delete/")
+    operator.post(f"/admin/datasets/audiofile/{unlabelled.pk}/delete/", {"post": "yes"})
+
+    assert refused.status_code == 403
+    assert list(AudioFile.objects.values_list("filename", flat=True)) == ["labelled.wav"]
+    dataset.refresh_from_db()
+    assert (dataset.audio_count, dataset.total_duration_ms) == (1, labelled.duration_ms)
