@@ -1,6 +1,8 @@
 import functools
 from uuid import UUID
 
+from django.db.models import TextField
+from django.db.models.functions import Cast
 from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -23,7 +25,7 @@ from annotations.serializers import (
     AnnotationUpdateInputSerializer,
 )
 from datasets import selectors as dataset_selectors
-from relay.api.fields import utc_datetime_text
+from relay.api.fields import datetime_from_sql_text, utc_datetime_text
 from relay.api.pagination import PageQuerySerializer, paginate, paginated_serializer
 from relay.api.parsing import json_object_body, parse_body, parse_query
 from relay.api.schema import error_responses
@@ -62,7 +64,9 @@ PAGE_FIELDS = (
     "confidence",
     "note",
     "source",
-    "created_at",
+    # As the database's text: Django's time-zone-aware loader for PostgreSQL parses each value
+    # in Python, a quarter of a 500-row page's time; `datetime.fromisoformat` is C.
+    Cast("created_at", output_field=TextField()),
 )
 
 
@@ -79,7 +83,7 @@ def _page_payloads(rows: list[tuple]) -> list[dict[str, object]]:
             "confidence": confidence,
             "note": note,
             "source": source,
-            "created_at": utc_datetime_text(created_at),
+            "created_at": utc_datetime_text(datetime_from_sql_text(created_at)),
         }
         for (
             id_,

@@ -9,7 +9,7 @@ from rest_framework import serializers
 
 from annotations import services
 from annotations.models import Annotation, AnnotationSet
-from relay.api.fields import utc_datetime_text
+from relay.api.fields import datetime_from_sql_text, utc_datetime_text
 from relay.ids import uuid7, uuid7_batch
 from tests.conftest import client_with_key, skip_unless_postgresql
 from tests.factories import make_api_key, make_dataset, make_ready_audio
@@ -443,6 +443,8 @@ def test_listed_pages_match_the_documented_serializer(api_client, dataset, audio
 
     set_id = make_set(api_client, dataset)["id"]
     bulk(api_client, dataset, set_id, [label(audio, note="n"), label(audio, "dropout", 10, 20)])
+    on_the_second = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)  # no fraction to show
+    Annotation.objects.filter(artifact_type__name="dropout").update(created_at=on_the_second)
 
     listed = api_client.get(sets_url(dataset, f"/{set_id}/annotations")).json()["items"]
 
@@ -460,6 +462,18 @@ def test_listed_pages_match_the_documented_serializer(api_client, dataset, audio
 )
 def test_fast_datetime_text_is_what_the_serializer_field_shows(moment):
     assert utc_datetime_text(moment) == serializers.DateTimeField().to_representation(moment)
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("2026-11-23 20:22:58.92251+00", "2026-11-23T20:22:58.922510Z"),  # PostgreSQL
+        ("2026-11-23 20:22:58+00", "2026-11-23T20:22:58Z"),
+        ("2026-11-23 20:22:58.922512", "2026-11-23T20:22:58.922512Z"),  # SQLite, naive UTC
+    ],
+)
+def test_datetimes_read_as_database_text_show_as_the_serializer_shows_them(text, shown):
+    assert utc_datetime_text(datetime_from_sql_text(text)) == shown
 
 
 def newest_first(set_id) -> list[str]:
