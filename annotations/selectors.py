@@ -60,25 +60,28 @@ def anchored_annotation_page(
     total: int,
     load: Callable[[QuerySet[Annotation]], QuerySet[Any]],
 ) -> list[object]:
-    """Rows [offset, offset + limit) of the set's newest-first `annotations` (unfiltered), read
-    from the page anchor at or before the page: about a stride of index entries are skipped at
-    most, whatever the page, and only the page's own rows are read from the table. Pages
-    nearer the newest end than to any anchor are read from that end instead."""
+    """Rows [offset, offset + limit) of the set's newest-first `annotations` (unfiltered). The
+    page's ids are read from the index first, starting from the page anchor at or before the
+    page, or from the newest end when that is nearer, so about a stride of index entries is
+    skipped at most, whatever the page; then only the page's own rows are read."""
     if offset >= total or limit <= 0:
         return []
     count = min(limit, total - offset)
     oldest = total - offset - count  # the page's oldest row, counted from the set's first
     anchor = page_anchors.anchor_before(annotation_set.page_anchors, oldest)
-    if anchor is None or oldest - anchor[0] > offset:
+    if anchor is not None and oldest - anchor[0] <= offset:
+        anchor_position, anchor_id = anchor
+        skip = oldest - anchor_position
+        from_anchor = annotations.filter(id__gte=anchor_id).order_by("id")
+        keys = list(from_anchor.values_list("pk", flat=True)[skip : skip + count])
+    elif annotation_set.is_published:
+        keys = list(annotations.values_list("pk", flat=True)[offset : offset + count])
+    else:
         return fetch_page(annotations, offset=offset, limit=limit, total=total, load=load)
-    anchor_position, anchor_id = anchor
-    skip = oldest - anchor_position
-    from_anchor = annotations.filter(id__gte=anchor_id).order_by("id")
-    keys = list(from_anchor.values_list("pk", flat=True)[skip : skip + count])  # index only
     if not keys:
         return []
     if annotation_set.is_published:
         # A published set never changes, so the page is exactly the range its keys span: one
         # index range scan instead of looking up each of the page's keys.
-        return list(load(annotations.filter(pk__gte=keys[0], pk__lte=keys[-1])))
+        return list(load(annotations.filter(pk__gte=min(keys), pk__lte=max(keys))))
     return list(load(annotations.filter(pk__in=keys)))
