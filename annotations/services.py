@@ -345,17 +345,18 @@ def _count(locked: AnnotationSet, added: Counter, *, anchors: list | None = None
     locked.save(update_fields=changed)
 
 
-def remove_annotations_of_audio(*, audio_id: uuid.UUID) -> None:
-    """Before an audio file is deleted: take its annotations out of draft sets and their counts
-    (the caller has made sure no published set labels it)."""
+def remove_labels_of_deleted_audio(sender: object, *, audio: AudioFile, **kwargs: object) -> None:
+    """datasets.signals.audio_deleting: take the audio's annotations out of every draft set
+    that has some, with their counts and page anchors (the sender has checked that no
+    published set labels it)."""
     labelled = (
-        AnnotationSet.objects.filter(annotations__audio_file_id=audio_id)
+        AnnotationSet.objects.filter(annotations__audio_file=audio)
         .values_list("pk", flat=True)
         .distinct()
     )
     for annotation_set in AnnotationSet.objects.filter(pk__in=list(labelled)).order_by("pk"):
         locked = _lock_draft(annotation_set)
-        removed = Annotation.objects.filter(annotation_set=locked, audio_file_id=audio_id)
+        removed = Annotation.objects.filter(annotation_set=locked, audio_file=audio)
         rows = list(removed.values_list("id", "artifact_type__name"))
         removed.delete()
         _count(

@@ -11,8 +11,7 @@ from django.db.models import F
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from annotations import services as annotation_services
-from datasets import formats
+from datasets import formats, signals
 from datasets.audio.peaks import PeakWindow, read_peaks
 from datasets.models import ArtifactType, AudioFile, Dataset
 from datasets.palette import next_color
@@ -246,7 +245,7 @@ def delete_audio(*, audio: AudioFile) -> None:
             )
         if locked.processing_status == AudioFile.Status.READY:
             adjust_dataset_totals(locked.dataset_id, count=-1, duration_ms=-locked.duration_ms)
-        annotation_services.remove_annotations_of_audio(audio_id=locked.pk)
+        signals.audio_deleting.send(sender=AudioFile, audio=locked)  # drafts drop its labels
         locked.delete()
         prefix = audio.storage_prefix
         transaction.on_commit(lambda: get_object_store().delete_prefix(prefix))

@@ -275,6 +275,7 @@ def train_model(args: argparse.Namespace, corpora: dict, features: dict) -> tupl
         validation_split=CONFIG["validation_split"],
         learning_rate=CONFIG["learning_rate"],
         batch_size=CONFIG["batch_size"],
+        seed=args.seed,
     )
     torch.set_num_threads(args.threads)
     print(
@@ -326,6 +327,7 @@ def main() -> None:
     parser.add_argument("--features-only", action="store_true")
     parser.add_argument("--epochs", type=int, default=CONFIG["epochs"])
     parser.add_argument("--threads", type=int, default=2, help="torch threads for training")
+    parser.add_argument("--seed", type=int, default=0, help="training seed (split, windows, init)")
     parser.add_argument("--model", type=Path, help="score this model file instead of training")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")

@@ -1,0 +1,7 @@
+"""Signals for the apps above datasets, which datasets must not import."""
+
+from django.dispatch import Signal
+
+# Sent by services.delete_audio inside its transaction, with the row locked and found deletable
+# (no published annotation set labels it), just before the row goes. Argument: `audio`.
+audio_deleting = Signal()
