@@ -304,14 +304,8 @@ class LogMel:
             fmin=recipe.fmin_hz,
             fmax=recipe.fmax_hz,
         )  # (n_mels, bins)
-        bins = mel_basis.shape[1]
-        # Parseval for a real FFT: interior bins stand for two, DC and (even n_fft) Nyquist one.
-        bin_weights = np.full(bins, 2.0)
-        bin_weights[0] = 1.0
-        if recipe.n_fft % 2 == 0:
-            bin_weights[-1] = 1.0
         window_energy = float(np.sum(self._window.astype(np.float64) ** 2))
-        energy = bin_weights / (recipe.n_fft * window_energy)  # (bins,)
+        energy = real_fft_bin_weights(recipe.n_fft) / (recipe.n_fft * window_energy)  # (bins,)
         projection = np.concatenate([mel_basis.T, energy[:, None]], axis=1)  # (bins, n_mels + 1)
         return projection.astype(np.float32)
 
@@ -362,13 +356,9 @@ class LogMel:
         matrix product. It is circular, but the Hann weighting leaves next to nothing at the
         window's ends to wrap around."""
         n_fft, bins = self.recipe.n_fft, self.recipe.n_fft // 2 + 1
-        bin_weights = np.full(bins, 2.0)
-        bin_weights[0] = 1.0
-        if n_fft % 2 == 0:
-            bin_weights[-1] = 1.0
         lags = np.arange(self.recipe.prediction_order + 1)
         cosines = np.cos(2 * np.pi * np.outer(np.arange(bins), lags) / n_fft)
-        return (cosines * bin_weights[:, None] / n_fft).astype(np.float32)
+        return (cosines * real_fft_bin_weights(n_fft)[:, None] / n_fft).astype(np.float32)
 
     def _residual_crest(
         self, windows: npt.NDArray[np.float32], autocorrelation: npt.NDArray[np.float32]
@@ -387,6 +377,16 @@ class LogMel:
         peak = residual.max(axis=1)
         rms = np.sqrt(np.einsum("ij,ij->i", residual, residual) / hop)
         return np.divide(peak, rms, out=np.zeros_like(rms), where=rms > 0)
+
+
+def real_fft_bin_weights(n_fft: int) -> npt.NDArray[np.float64]:
+    """How many spectrum bins each bin of a real FFT stands for (Parseval, the inverse FFT):
+    two for interior bins, one for DC and, when n_fft is even, for Nyquist. (n_fft // 2 + 1,)"""
+    weights = np.full(n_fft // 2 + 1, 2.0)
+    weights[0] = 1.0
+    if n_fft % 2 == 0:
+        weights[-1] = 1.0
+    return weights
 
 
 def prediction_filters(autocorrelation: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
