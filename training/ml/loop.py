@@ -37,7 +37,12 @@ from training.ml.data import (
     split_by_file,
     window_batch,
 )
-from training.ml.model_file import DetectorModel, ModelMetadata, predict_logits
+from training.ml.model_file import (
+    DetectorModel,
+    ModelMetadata,
+    predict_logits,
+    probabilities_from_logits,
+)
 from training.ml.network import Detector, NetworkConfig, parameter_count
 
 logger = logging.getLogger(__name__)
@@ -338,7 +343,7 @@ def _validate(
             )
         loss_sum += float(losses.sum()) / len(artifact_types)
         frames += len(logits)
-        probabilities[labelled.name] = 1.0 / (1.0 + np.exp(-logits))
+        probabilities[labelled.name] = probabilities_from_logits(logits)  # logits are spent
     reference = [
         Event(labelled.name, name, start_ms, end_ms)
         for labelled in files

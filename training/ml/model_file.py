@@ -186,9 +186,13 @@ def predict(
     chunk_frames: int = CHUNK_FRAMES,
 ) -> npt.NDArray[np.float32]:
     """(frames, types) probabilities of each artifact type in each 10 ms frame."""
-    probabilities = predict_logits(model, features, chunk_frames=chunk_frames)
-    # 1 / (1 + exp(-x)) in place: an hour's temporaries would be four more copies of it.
-    np.negative(probabilities, out=probabilities)
-    np.exp(probabilities, out=probabilities)
-    probabilities += 1.0
-    return np.reciprocal(probabilities, out=probabilities)
+    return probabilities_from_logits(predict_logits(model, features, chunk_frames=chunk_frames))
+
+
+def probabilities_from_logits(logits: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    """The sigmoid, 1 / (1 + exp(-x)), computed in `logits`' own memory (which it returns): an
+    hour's temporaries would be four more copies of it."""
+    np.negative(logits, out=logits)
+    np.exp(logits, out=logits)
+    logits += 1.0
+    return np.reciprocal(logits, out=logits)
