@@ -22,7 +22,7 @@ DEFAULT_CHUNK_FRAMES = 6_000
 
 def detect_events(
     model: "DetectorModel",
-    features: npt.NDArray[np.floating],  # (frames, 72) stored, or a StoredFeatures reader
+    features: npt.NDArray[np.floating],  # (frames, 73) stored, or a StoredFeatures reader
     *,
     config: Mapping[str, Any],
     chunk_frames: int = DEFAULT_CHUNK_FRAMES,

@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.fft
 
+from datasets.audio.repeats import RepeatGain
 from datasets.audio.scratch import Scratch
 
 LOG_FLOOR = 1e-10
@@ -40,8 +41,9 @@ WORD_CHANNELS = (2, 4, 8)  # channel counts whose bool flags fit one unsigned in
 @dataclass(frozen=True)
 class FeatureRecipe:
     # 2 added curvature_crest, which shows clicks far quieter than the speech around them;
-    # 3 added residual_crest, which shows them at low sample rates too.
-    version: str = "relay-features-3"
+    # 3 added residual_crest, which shows them at low sample rates too; 4 added repeat_gain,
+    # which shows a chunk of speech played twice (datasets/audio/repeats.py).
+    version: str = "relay-features-4"
     sample_rate: int = 16_000  # of the normalized audio the mel bands come from
     hop_ms: int = 10
     window_ms: int = 25
@@ -70,7 +72,7 @@ class FeatureRecipe:
     @property
     def feature_names(self) -> list[str]:
         mel = [f"mel_{band}" for band in range(self.n_mels)]
-        return [*mel, "log_energy", *STATISTIC_NAMES, "residual_crest"]
+        return [*mel, "log_energy", *STATISTIC_NAMES, "residual_crest", "repeat_gain"]
 
     @property
     def hop_samples(self) -> int:
@@ -415,8 +417,10 @@ class FrameFeatures:
     def __init__(self, recipe: FeatureRecipe, *, sample_rate: int, channels: int) -> None:
         self.statistics = SignalStatistics(recipe, sample_rate=sample_rate, channels=channels)
         self.log_mel = LogMel(recipe)
+        self.repeat_gain = RepeatGain(recipe.sample_rate)
         self.mel_rows = np.zeros((0, recipe.n_mels + 2), np.float32)
         self.statistic_rows = np.zeros((0, len(STATISTIC_NAMES)), np.float32)
+        self.repeat_rows = np.zeros(0, np.float32)
 
     def add_original(self, block: npt.NDArray[np.float32]) -> None:
         """block: (samples, channels) at the file's own rate."""
@@ -426,14 +430,17 @@ class FrameFeatures:
     def add_resampled(self, samples: npt.NDArray[np.float32]) -> None:
         """samples: (samples,) mono at recipe.sample_rate."""
         self.mel_rows = np.concatenate([self.mel_rows, self.log_mel.add(samples)])
+        self.repeat_rows = np.concatenate([self.repeat_rows, self.repeat_gain.add(samples)])
 
     def take_rows(self) -> npt.NDArray[np.float32]:
         """Rows complete so far: (frames, columns)."""
-        ready = min(len(self.mel_rows), len(self.statistic_rows))
+        ready = min(len(self.mel_rows), len(self.statistic_rows), len(self.repeat_rows))
         mel, statistics = self.mel_rows[:ready], self.statistic_rows[:ready]
-        rows = np.concatenate([mel[:, :-1], statistics, mel[:, -1:]], axis=1)
+        repeats = self.repeat_rows[:ready, None]
+        rows = np.concatenate([mel[:, :-1], statistics, mel[:, -1:], repeats], axis=1)
         self.mel_rows = self.mel_rows[ready:]
         self.statistic_rows = self.statistic_rows[ready:]
+        self.repeat_rows = self.repeat_rows[ready:]
         return rows
 
     def finish(self) -> npt.NDArray[np.float32]:
@@ -443,4 +450,6 @@ class FrameFeatures:
             [self.mel_rows, self.log_mel.finish(self.statistics.frames_started)]
         )
         self.mel_rows = self.mel_rows[: len(self.statistic_rows)]
+        repeats = self.repeat_gain.finish(self.statistics.frames_started)
+        self.repeat_rows = np.concatenate([self.repeat_rows, repeats])[: len(self.statistic_rows)]
         return self.take_rows()

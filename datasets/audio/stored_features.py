@@ -2,7 +2,7 @@
 
 A memory map would do the same with less code, but every page it touches stays in the process's
 resident set until the map closes, so a worker's peak memory would grow with the file: 52 MB for
-an hour of 72 float16 columns. Reads here go through one small buffer and leave nothing behind.
+an hour of 73 float16 columns. Reads here go through one small buffer and leave nothing behind.
 """
 
 from pathlib import Path
@@ -11,7 +11,7 @@ from typing import BinaryIO
 import numpy as np
 import numpy.typing as npt
 
-BLOCK_ROWS = 16_384  # 2.4 MB of 72 float16 columns: what a whole-column read holds at a time
+BLOCK_ROWS = 16_384  # 2.4 MB of 73 float16 columns: what a whole-column read holds at a time
 
 
 class StoredFeatures:

@@ -1,5 +1,6 @@
 """The frame statistics expose artifacts in real TTS speech: the bench kit's corpus.py makes
-espeak-ng speech with clicks, dropouts and clipping injected at labelled places (labels.csv).
+espeak-ng speech with clicks, dropouts, clipping and stutters injected at labelled places
+(labels.csv).
 
 Margins were set well inside what five corpora (35 clicks, 47 clipped stretches) measured, so a
 different seed or voice does not flip them: the weakest click peaked 6.8x its file's typical frame
@@ -20,7 +21,8 @@ from tests.audio import BENCH_DIR, make_corpus
 
 COLUMN = {name: index for index, name in enumerate(DEFAULT_RECIPE.feature_names)}
 HOP_MS = DEFAULT_RECIPE.hop_ms
-SEEDS = (7, 1, 2)  # the tiny profile's own seed and two more: 9 clicks, 11 clipped stretches
+# The tiny profile's own seed and two more: 9 clicks, 11 clipped stretches, 12 stutters.
+SEEDS = (7, 1, 2)
 
 
 @pytest.fixture(scope="module")
@@ -118,3 +120,19 @@ def test_clipped_stretches_have_flat_tops_the_rest_lacks(corpus):
     assert len(ratios) >= 5
     assert min(ratios) > 3, ratios
     assert np.median(ratios) > 10, ratios
+
+
+def test_most_stutters_raise_the_repeat_gain_where_speech_leaves_it_at_zero(corpus):
+    stutter_peaks, elsewhere = [], []
+    for labels, _, features in corpus:
+        gain = features[:, COLUMN["repeat_gain"]]
+        elsewhere.append(gain[outside_labels(labels, len(gain))])
+        stutter_peaks += [
+            gain[frames_of(label)].max() for label in labels if label["artifact_type"] == "stutter"
+        ]
+
+    assert len(stutter_peaks) >= 10
+    # Measured: median 2.25 (the copy predicts the chunk 9x better than its pitch period), 8 of
+    # 12 above 1.0, four at 0 to 0.5 where the coarse search found no lag worth refining.
+    assert np.median(stutter_peaks) > 1.5, stutter_peaks
+    assert np.percentile(np.concatenate(elsewhere), 99) < 0.2

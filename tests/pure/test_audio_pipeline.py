@@ -428,9 +428,14 @@ def test_the_recipe_round_trips_and_names_every_column():
     data = recipe.to_dict()
 
     assert FeatureRecipe.from_dict(data) == recipe
-    assert data["version"] == "relay-features-3"
+    assert data["version"] == "relay-features-4"
     assert data["feature_names"][:2] == ["mel_0", "mel_1"]
-    assert data["feature_names"][40:] == ["log_energy", *STATISTICS, "residual_crest"]
+    assert data["feature_names"][40:] == [
+        "log_energy",
+        *STATISTICS,
+        "residual_crest",
+        "repeat_gain",
+    ]
 
 
 def test_a_recipe_from_a_newer_relay_is_refused():

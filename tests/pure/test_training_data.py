@@ -24,7 +24,8 @@ TYPES = ("click", "dropout", "long_pause")
 
 
 def features(frames=200, *, seed=0, gain_db=0.0):
-    """Stored-feature-like rows: log-mel powers, log energy, then peak, jump and fractions."""
+    """Stored-feature-like rows: log-mel powers, log energy, then peak, jump, fractions, the two
+    crests and the repeat gain."""
     rng = np.random.default_rng(seed)
     rows = np.empty((frames, STORED_COLUMNS), np.float32)
     rows[:, :65] = rng.normal(-9.0, 2.0, (frames, 65))
@@ -33,6 +34,7 @@ def features(frames=200, *, seed=0, gain_db=0.0):
     rows[:, 67:70] = rng.uniform(0, 0.1, (frames, 3))
     rows[:, 70] = rng.uniform(2.0, 4.0, frames)  # curvature crest
     rows[:, 71] = rng.uniform(2.0, 4.0, frames)  # residual crest
+    rows[:, 72] = rng.exponential(0.3, frames)  # repeat gain
     gain = 10 ** (gain_db / 20)
     rows[:, :65] += 2 * np.log(gain)  # log powers
     rows[:, 65:67] *= gain

@@ -1,6 +1,6 @@
 """Frame targets, the network's input and training windows, all from the stored frame features
-(datasets/audio/features.py: 64 log-mel bands, log energy and seven signal statistics per 10 ms
-frame). No Django imports.
+(datasets/audio/features.py: 64 log-mel bands, log energy, seven signal statistics and the
+repeat gain per 10 ms frame). No Django imports.
 
 Frame `i` covers [i * hop_ms, (i + 1) * hop_ms) of the file. The input is level-independent: the
 log powers are taken relative to one robust level of the file (`file_level`) and the statistics
@@ -18,7 +18,7 @@ import torch
 
 HOP_MS = 10
 N_MELS = 64
-# Stored columns (FeatureRecipe.feature_names of relay-features-3).
+# Stored columns (FeatureRecipe.feature_names of relay-features-4).
 (
     ENERGY,
     PEAK,
@@ -28,11 +28,13 @@ N_MELS = 64
     FLAT_FRACTION,
     CURVATURE_CREST,
     RESIDUAL_CREST,
-) = range(64, 72)
-STORED_COLUMNS = 72
+    REPEAT_GAIN,
+) = range(64, 73)
+STORED_COLUMNS = 73
 # Input channels before normalisation: mel bands and energy relative to the file's level, peak
 # and largest jump as log powers relative to it, the jump relative to the frame's own peak, the
-# curvature and residual crests on a log scale, and the three fractions as they are.
+# curvature and residual crests on a log scale, the repeat gain (a log ratio already) and the
+# three fractions as they are.
 INPUT_NAMES = (
     *(f"mel_{band}" for band in range(N_MELS)),
     "log_energy",
@@ -41,11 +43,12 @@ INPUT_NAMES = (
     "jump_to_peak",
     "log_curvature_crest",
     "log_residual_crest",
+    "repeat_gain",
     "zero_fraction",
     "full_scale_fraction",
     "flat_fraction",
 )
-INPUT_SIZE = len(INPUT_NAMES)  # 73
+INPUT_SIZE = len(INPUT_NAMES)  # 74
 LOG_PEAK = INPUT_NAMES.index("log_peak")
 # The jump inputs, which a different original sample rate moves together (see augment_window).
 JUMP_INPUTS = [INPUT_NAMES.index("log_max_jump"), INPUT_NAMES.index("jump_to_peak")]
@@ -65,7 +68,7 @@ class LabelledFile:
     """One file's stored features and its reference events (artifact_type, start_ms, end_ms)."""
 
     name: str
-    features: npt.NDArray[np.floating]  # (frames, 72) as stored
+    features: npt.NDArray[np.floating]  # (frames, 73) as stored
     events: Sequence[tuple[str, float, float]]
 
     @property
@@ -141,7 +144,7 @@ def file_level(features: npt.NDArray[np.floating]) -> float:
 
 
 def relative_inputs(features: npt.NDArray[np.floating], level: float) -> npt.NDArray[np.float32]:
-    """(frames, 72) stored features -> (frames, 73) level-independent inputs, unnormalised."""
+    """(frames, 73) stored features -> (frames, 74) level-independent inputs, unnormalised."""
     stored = np.asarray(features, dtype=np.float32)
     frames = len(stored)
     inputs = np.empty((frames, INPUT_SIZE), np.float32)
@@ -155,6 +158,7 @@ def relative_inputs(features: npt.NDArray[np.floating], level: float) -> npt.NDA
     inputs[:, 67] = np.log(jump_power / peak_power)
     inputs[:, 68] = np.log1p(stored[:, CURVATURE_CREST])
     inputs[:, 69] = np.log1p(stored[:, RESIDUAL_CREST])
+    inputs[:, 70] = stored[:, REPEAT_GAIN]
     inputs[:, FRACTIONS] = stored[:, ZERO_FRACTION:CURVATURE_CREST]
     return inputs
 
@@ -182,7 +186,7 @@ def input_statistics(files: Sequence[LabelledFile]) -> InputStatistics:
 def normalized_inputs(
     features: npt.NDArray[np.floating], statistics: InputStatistics, *, level: float | None = None
 ) -> npt.NDArray[np.float32]:
-    """(frames, 72) stored -> (frames, 73) network input. `level` defaults to the features' own
+    """(frames, 73) stored -> (frames, 74) network input. `level` defaults to the features' own
     (pass the whole file's level when `features` is a piece of it)."""
     if level is None:
         level = file_level(features)
@@ -259,7 +263,7 @@ class Augmentation:
 
 
 def augment_window(
-    inputs: npt.NDArray[np.float32],  # (frames, 73) unnormalised, relative to the level
+    inputs: npt.NDArray[np.float32],  # (frames, 74) unnormalised, relative to the level
     statistics: InputStatistics,
     augmentation: Augmentation,
     rng: np.random.Generator,
@@ -352,7 +356,7 @@ class PreparedFile:
     and its targets."""
 
     name: str
-    inputs: npt.NDArray[np.float32]  # (frames, 73), relative to the file's level
+    inputs: npt.NDArray[np.float32]  # (frames, 74), relative to the file's level
     targets: npt.NDArray[np.float32]  # (frames, types)
     event_frames: list[tuple[int, int, int]]  # (type column, first frame, end frame)
 

@@ -145,7 +145,7 @@ def _chunks(frames: int, chunk_frames: int) -> Iterator[tuple[int, int]]:
 
 def predict_logits(
     model: DetectorModel,
-    features: npt.NDArray[np.floating],  # (frames, 72) stored, or a StoredFeatures reader
+    features: npt.NDArray[np.floating],  # (frames, 73) stored, or a StoredFeatures reader
     *,
     chunk_frames: int = CHUNK_FRAMES,
 ) -> npt.NDArray[np.float32]:
