@@ -102,19 +102,19 @@ def repeat_gain(
     coarse_ratio, pitch_guess = _pitch_errors(coarse_signal, COARSE_FRAME, frames, None)
     fine_ratio, _ = _pitch_errors(fine_signal, FRAME, frames, pitch_guess)
     first_sub, count = first * SUBFRAMES, (frames - first) * SUBFRAMES
-    coarse_sums = _window_sums(coarse_signal, coarse_ratio, COARSE_FRAME)
+    coarse_pitch = _pitch_sums(coarse_signal, coarse_ratio, COARSE_FRAME)
     coarse_best, coarse_lag = _coarse_search(
-        coarse_signal, coarse_sums, first_sub, count, origin * SUBFRAMES
+        coarse_signal, coarse_pitch, first_sub, count, origin * SUBFRAMES
     )
-    fine_sums = _window_sums(fine_signal, fine_ratio, FRAME)
-    gains = _fine_search(fine_signal, fine_sums, coarse_best, coarse_lag, first_sub, count)
+    fine_pitch = _pitch_sums(fine_signal, fine_ratio, FRAME)
+    gains = _fine_search(fine_signal, fine_pitch, coarse_best, coarse_lag, first_sub, count)
     return gains.astype(np.float32)
 
 
 # ------------------------------------------------------------------------------ kernels (numba)
 # A signal is (samples, running sums of squares, running sums of y[n] y[n - 1]), so that any
-# window's energy and lag-1 product are two lookups; window sums are (energy, pitch error) per
-# sub-frame, running.
+# window's energy and lag-1 product are two lookups; the pitch error is summed the same way, per
+# sub-frame.
 
 
 @numba.njit(cache=True)
@@ -191,24 +191,23 @@ def _pitch_errors(signal, frame, frames, guess):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True, fastmath=True)
-def _window_sums(signal, ratio, frame):  # pragma: no cover - compiled
-    """Running sums over sub-frames of energy and of pitch error (the frame's ratio x energy)."""
+def _pitch_sums(signal, ratio, frame):  # pragma: no cover - compiled
+    """Running sums over sub-frames of the pitch error (the frame's ratio x the energy)."""
     squares = signal[1]
     sub = frame // SUBFRAMES
-    count = len(ratio) * SUBFRAMES
-    energy = np.zeros(count + 1)
-    pitch = np.zeros(count + 1)
-    for j in range(count):
-        sub_energy = squares[(j + 1) * sub] - squares[j * sub]
-        energy[j + 1] = energy[j] + sub_energy
-        pitch[j + 1] = pitch[j] + ratio[j // SUBFRAMES] * sub_energy
-    return energy, pitch
+    pitch = np.zeros(len(ratio) * SUBFRAMES + 1)
+    for j in range(len(pitch) - 1):
+        pitch[j + 1] = pitch[j] + ratio[j // SUBFRAMES] * (
+            squares[(j + 1) * sub] - squares[j * sub]
+        )
+    return pitch
 
 
 @numba.njit(cache=True, fastmath=True)
-def _window_ratio(sums, start_sub, end_sub, error):  # pragma: no cover - compiled
-    energy, pitch = sums
-    floor = FLOOR * (energy[end_sub] - energy[start_sub]) + 1e-20
+def _window_ratio(signal, pitch, sub, start_sub, end_sub, error):  # pragma: no cover - compiled
+    """Pitch error over copy error for the window of sub-frames start_sub .. end_sub - 1."""
+    squares = signal[1]
+    floor = FLOOR * (squares[end_sub * sub] - squares[start_sub * sub]) + 1e-20
     return (pitch[end_sub] - pitch[start_sub] + floor) / (error + floor)
 
 
@@ -230,7 +229,7 @@ def _running_products(y, sub, first_sub, count, lag_lo, lags):  # pragma: no cov
 
 
 @numba.njit(cache=True, fastmath=True)
-def _coarse_search(signal, sums, first_sub, count, origin_sub):  # pragma: no cover - compiled
+def _coarse_search(signal, pitch, first_sub, count, origin_sub):  # pragma: no cover - compiled
     """Per window end (after sub-frame first_sub + j), the best ratio over every copy lag at the
     coarse rate, and that lag. origin_sub: the file's number of sub-frame 0."""
     sub = COARSE_FRAME // SUBFRAMES
@@ -269,14 +268,14 @@ def _coarse_search(signal, sums, first_sub, count, origin_sub):  # pragma: no co
                     end_row[k] - start_row[k],
                     end_row[k + 1] - start_row[k + 1],
                 )
-                ratio = _window_ratio(sums, start_sub, end_sub, error)
+                ratio = _window_ratio(signal, pitch, sub, start_sub, end_sub, error)
                 if ratio > best[j]:
                     best[j], best_lag[j] = ratio, lag
     return best, best_lag
 
 
 @numba.njit(cache=True, fastmath=True)
-def _fine_search(signal, sums, coarse_best, coarse_lag, first_sub, count):  # pragma: no cover
+def _fine_search(signal, pitch, coarse_best, coarse_lag, first_sub, count):  # pragma: no cover
     """Per frame, the largest log ratio of the windows ending in it, each searched at the fine
     rate within one coarse sample of its coarse lag; 0 where the coarse ratio is small."""
     sub = FRAME // SUBFRAMES
@@ -289,6 +288,6 @@ def _fine_search(signal, sums, coarse_best, coarse_lag, first_sub, count):  # pr
         for lag in range(STEP * (coarse_lag[j] - 1) + 1, STEP * (coarse_lag[j] + 1) + 1):
             start_sub = end_sub - max(2, int(WINDOW_FRACTION * lag / sub))
             error = _direct_lag_error(signal, start_sub * sub, end_sub * sub, lag)
-            best = max(best, _window_ratio(sums, start_sub, end_sub, error))
+            best = max(best, _window_ratio(signal, pitch, sub, start_sub, end_sub, error))
         out[j // SUBFRAMES] = max(out[j // SUBFRAMES], np.log(best))
     return out
