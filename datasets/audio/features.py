@@ -42,8 +42,9 @@ WORD_CHANNELS = (2, 4, 8)  # channel counts whose bool flags fit one unsigned in
 class FeatureRecipe:
     # 2 added curvature_crest, which shows clicks far quieter than the speech around them;
     # 3 added residual_crest, which shows them at low sample rates too; 4 added repeat_gain,
-    # which shows a chunk of speech played twice (datasets/audio/repeats.py).
-    version: str = "relay-features-4"
+    # which shows a chunk of speech played twice (datasets/audio/repeats.py); 5 lets the repeat
+    # gain's pitch search reach voices down to 44 Hz, which 4 took for stutters throughout.
+    version: str = "relay-features-5"
     sample_rate: int = 16_000  # of the normalized audio the mel bands come from
     hop_ms: int = 10
     window_ms: int = 25

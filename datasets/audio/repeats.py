@@ -16,6 +16,12 @@ window ending inside it, over lags of 25-150 ms and windows 0.9 lag long; 0 mean
 Searching every lag at 8 kHz costs too much for processing, so the search runs in two steps: a
 coarse one at 2 kHz over every lag, and a fine one at 8 kHz about the coarse winner, only where
 the coarse gain is already large. The ratio does not depend on gain; noise lowers it.
+
+The pitch period is searched over 2.5-22.5 ms (voices down to 44 Hz): a low voice whose period
+is longer than the pitch search is predicted by the copy lags alone, and every vowel of it would
+look like a stutter. Periods over 15 ms only lower the fine ratio, not the coarse one that
+decides where the fine search runs: at 2 kHz a 10 ms frame is 20 samples, and with that many
+more lags one of them fits the splice of a real stutter by chance.
 """
 
 import numba
@@ -30,7 +36,8 @@ FRAME = FINE_RATE // 100  # fine samples per 10 ms frame
 COARSE_FRAME = FRAME // STEP
 SUBFRAMES = 4  # window ends per frame (every 2.5 ms)
 COPY_LAGS_MS = (25, 150)
-PITCH_LAGS_MS = (2.5, 15.0)
+PITCH_LAGS_MS = (2.5, 15.0)  # searched at both rates
+LOW_PITCH_LAGS_MS = (15.0, 22.5)  # only in the fine ratio (see above)
 WINDOW_FRACTION = 0.9  # of the lag: a little shorter than one play, so a window fits inside it
 FLOOR = 1e-3  # of the window's energy, added to both errors: noise-level errors count as equal
 REFINE_ABOVE = 1.5  # coarse ratio from which the fine search runs
@@ -99,8 +106,12 @@ def repeat_gain(
     frames = len(fine) // FRAME
     fine_signal = _signal(np.ascontiguousarray(fine[: frames * FRAME], dtype=np.float64))
     coarse_signal = _signal(np.ascontiguousarray(coarse[: frames * COARSE_FRAME], np.float64))
-    coarse_ratio, pitch_guess = _pitch_errors(coarse_signal, COARSE_FRAME, frames, None)
-    fine_ratio, _ = _pitch_errors(fine_signal, FRAME, frames, pitch_guess)
+    coarse_ratio, pitch_guess = _pitch_errors(coarse_signal, COARSE_FRAME, frames, PITCH_LAGS_MS)
+    _, low_pitch_guess = _pitch_errors(coarse_signal, COARSE_FRAME, frames, LOW_PITCH_LAGS_MS)
+    fine_ratio = np.minimum(
+        _pitch_errors(fine_signal, FRAME, frames, PITCH_LAGS_MS, pitch_guess)[0],
+        _pitch_errors(fine_signal, FRAME, frames, LOW_PITCH_LAGS_MS, low_pitch_guess)[0],
+    )
     first_sub, count = first * SUBFRAMES, (frames - first) * SUBFRAMES
     coarse_pitch = _pitch_sums(coarse_signal, coarse_ratio, COARSE_FRAME)
     coarse_best, coarse_lag = _coarse_search(
@@ -163,13 +174,13 @@ def _direct_lag_error(signal, start, end, lag):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True)
-def _pitch_errors(signal, frame, frames, guess):  # pragma: no cover - compiled
-    """Per frame, the smallest two-tap error over pitch lags as a fraction of the frame's energy,
-    and its lag. With `guess` (the coarse rate's lags), only lags within one coarse sample of
-    them are tried."""
+def _pitch_errors(signal, frame, frames, lags_ms, guess=None):  # pragma: no cover - compiled
+    """Per frame, the smallest two-tap error over pitch lags in `lags_ms` as a fraction of the
+    frame's energy, and its lag. With `guess` (the coarse rate's lags), only lags within one
+    coarse sample of them are tried."""
     step = frame // COARSE_FRAME  # samples per coarse sample at this rate
-    lag_lo = int(PITCH_LAGS_MS[0] * COARSE_RATE / 1000) * step
-    lag_hi = int(PITCH_LAGS_MS[1] * COARSE_RATE / 1000) * step
+    lag_lo = int(lags_ms[0] * COARSE_RATE / 1000) * step
+    lag_hi = int(lags_ms[1] * COARSE_RATE / 1000) * step
     squares = signal[1]
     ratio = np.ones(frames)
     best_lag = np.zeros(frames, np.int64)

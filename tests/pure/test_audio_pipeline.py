@@ -428,7 +428,7 @@ def test_the_recipe_round_trips_and_names_every_column():
     data = recipe.to_dict()
 
     assert FeatureRecipe.from_dict(data) == recipe
-    assert data["version"] == "relay-features-4"
+    assert data["version"] == "relay-features-5"
     assert data["feature_names"][:2] == ["mel_0", "mel_1"]
     assert data["feature_names"][40:] == [
         "log_energy",

@@ -18,7 +18,7 @@ import torch
 
 HOP_MS = 10
 N_MELS = 64
-# Stored columns (FeatureRecipe.feature_names of relay-features-4).
+# Stored columns (FeatureRecipe.feature_names of relay-features-5).
 (
     ENERGY,
     PEAK,
