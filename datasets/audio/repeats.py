@@ -181,9 +181,10 @@ def _pitch_errors(signal, frame, frames, lags_ms, guess=None):  # pragma: no cov
     step = frame // COARSE_FRAME  # samples per coarse sample at this rate
     lag_lo = int(lags_ms[0] * COARSE_RATE / 1000) * step
     lag_hi = int(lags_ms[1] * COARSE_RATE / 1000) * step
-    squares = signal[1]
+    y, squares = signal[0], signal[1]
     ratio = np.ones(frames)
     best_lag = np.zeros(frames, np.int64)
+    cross = np.empty(lag_hi - lag_lo + 2)  # the frame with itself lag_lo.. samples back
     for i in range(frames):
         start, end = i * frame, (i + 1) * frame
         energy = squares[end] - squares[start]
@@ -192,13 +193,24 @@ def _pitch_errors(signal, frame, frames, lags_ms, guess=None):  # pragma: no cov
         lo, hi = lag_lo, lag_hi
         if guess is not None and guess[i] > 0:
             lo, hi = max(lag_lo, step * (guess[i] - 1)), min(lag_hi, step * (guess[i] + 1))
+        # Lag L's second tap is lag L + 1's first: each cross term is summed once.
+        for lag in range(lo, hi + 2):
+            cross[lag - lo] = _cross_term(y, start, end, lag)
         best = energy
         for lag in range(lo, hi + 1):
-            error = _direct_lag_error(signal, start, end, lag)
+            error = _lag_error(signal, start, end, lag, cross[lag - lo], cross[lag - lo + 1])
             if error < best:
                 best, best_lag[i] = error, lag
         ratio[i] = best / energy
     return ratio, best_lag
+
+
+@numba.njit(cache=True, fastmath=True)
+def _cross_term(y, start, end, lag):  # pragma: no cover - compiled
+    total = 0.0
+    for n in range(start, end):
+        total += y[n] * y[n - lag]
+    return total
 
 
 @numba.njit(cache=True, fastmath=True)
