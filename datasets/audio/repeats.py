@@ -163,14 +163,18 @@ def _lag_error(signal, start, end, lag, c0, c1):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True, fastmath=True)
+def _cross_term(y, start, end, lag):  # pragma: no cover - compiled
+    total = 0.0
+    for n in range(start, end):
+        total += y[n] * y[n - lag]
+    return total
+
+
+@numba.njit(cache=True, fastmath=True)
 def _direct_lag_error(signal, start, end, lag):  # pragma: no cover - compiled
     y = signal[0]
-    c0 = 0.0
-    c1 = 0.0
-    for n in range(start, end):
-        c0 += y[n] * y[n - lag]
-        c1 += y[n] * y[n - lag - 1]
-    return _lag_error(signal, start, end, lag, c0, c1)
+    c0 = _cross_term(y, start, end, lag)
+    return _lag_error(signal, start, end, lag, c0, _cross_term(y, start, end, lag + 1))
 
 
 @numba.njit(cache=True)
@@ -203,14 +207,6 @@ def _pitch_errors(signal, frame, frames, lags_ms, guess=None):  # pragma: no cov
                 best, best_lag[i] = error, lag
         ratio[i] = best / energy
     return ratio, best_lag
-
-
-@numba.njit(cache=True, fastmath=True)
-def _cross_term(y, start, end, lag):  # pragma: no cover - compiled
-    total = 0.0
-    for n in range(start, end):
-        total += y[n] * y[n - lag]
-    return total
 
 
 @numba.njit(cache=True, fastmath=True)
