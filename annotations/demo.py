@@ -47,6 +47,7 @@ ARTIFACT_TYPES = [
     {"name": "long_pause", "description": "A silence longer than a natural pause"},
     {"name": "stutter", "description": "A short piece of speech repeated two to four times"},
 ]
+MADE_MARKER = "demo-data-made.txt"  # in the corpus folder, once the datasets were staged
 WORKER_WAIT_S = 300  # how long to wait for a worker that holds a demo file
 UNFINISHED = (AudioFile.Status.PENDING, AudioFile.Status.PROCESSING)
 
@@ -101,6 +102,9 @@ def ensure_demo_data(
             label_count=sum(len(entry["events"]) for entry in entries),
             labels=publish_demo_labels(dataset),
         )
+    (corpus_dir / MADE_MARKER).write_text(
+        "".join(f"{part.dataset.name}: {part.dataset.pk}\n" for part in made.values())
+    )
     logger.info(
         "demo data of tenant %s staged: %d files processed here in %.1f s",
         tenant.pk, processed_count, time.monotonic() - started,
@@ -132,8 +136,8 @@ def find_demo_data(*, tenant: Tenant) -> DemoData | None:
 
 
 def was_made_in(corpus_dir: Path) -> bool:
-    """Whether demo data was ever made with this corpus folder (its manifest stays)."""
-    return (corpus_dir / "manifest.json").exists()
+    """Whether demo datasets were ever made from this corpus folder (a marker stays in it)."""
+    return (corpus_dir / MADE_MARKER).exists()
 
 
 def publish_labels_when_processed(sender: object, *, audio_id: str, **kwargs: object) -> None:

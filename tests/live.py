@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,19 +55,22 @@ class LiveRelay:
     base_url: str
     api_key: str
     process: subprocess.Popen
+    bootstrap_output: str = ""
 
     def client(self) -> "RelayClient":
         return RelayClient(self.base_url, self.api_key)
 
 
 @contextlib.contextmanager
-def running_relay(env: Mapping[str, str]) -> Iterator[LiveRelay]:
-    """Migrates, bootstraps the demo tenant and serves on a free 127.0.0.1 port until exit.
-    The server's output goes to RELAY_DATA_DIR/serve.log."""
+def running_relay(
+    env: Mapping[str, str], *, bootstrap_args: Sequence[str] = ()
+) -> Iterator[LiveRelay]:
+    """Migrates, bootstraps the demo tenant (with `bootstrap_args`) and serves on a free
+    127.0.0.1 port until exit. The server's output goes to RELAY_DATA_DIR/serve.log."""
     port = free_port()
     env = {**env, "RELAY_PUBLIC_URL": f"http://127.0.0.1:{port}"}
     manage("migrate", "--noinput", env=env)
-    credentials = manage("bootstrap_demo", env=env)
+    credentials = manage("bootstrap_demo", *bootstrap_args, env=env)
     key = next(
         line.removeprefix("RELAY_API_KEY=")
         for line in credentials.splitlines()
@@ -84,7 +87,7 @@ def running_relay(env: Mapping[str, str]) -> Iterator[LiveRelay]:
         )
     try:
         _wait_until_listening(port, server, log_path)
-        yield LiveRelay(f"http://127.0.0.1:{port}", key, server)
+        yield LiveRelay(f"http://127.0.0.1:{port}", key, server, credentials)
     finally:
         server.terminate()
         try:
