@@ -1,13 +1,20 @@
-"""Real audio for tests, written with numpy, soundfile and PyAV, and the bench kit's TTS corpus."""
+"""Real audio for tests, written with numpy, soundfile and PyAV, and labelled TTS corpora from
+`datasets.synthetic`; and where the optional bench kit (../shared/bench) is, for cross-checks."""
 
-import subprocess
-import sys
+import atexit
+import os
+import shutil
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import av
 import numpy as np
+import pytest
 import soundfile as sf
+
+from datasets.synthetic import generate_corpus, load_profile
 
 BENCH_DIR = Path(__file__).resolve().parents[2] / "shared" / "bench"
 
@@ -81,12 +88,37 @@ def write_with_pyav(
     return path
 
 
-def make_corpus(out: Path, *, profile: str = "profile_tiny.json", seed: int | None = None) -> Path:
-    """Runs the bench kit's corpus generator (espeak-ng speech with labelled artifacts) into
-    `out`, which then holds the clips, labels.csv and manifest.json."""
-    command = [sys.executable, str(BENCH_DIR / "corpus.py"), "--profile", str(BENCH_DIR / profile)]
-    command += ["--out", str(out), "--jobs", "2"]
-    if seed is not None:
-        command += ["--seed", str(seed)]
-    subprocess.run(command, check=True, capture_output=True)
+_corpus_cache: dict[tuple[str, int], Path] = {}
+
+
+def make_corpus(out: Path, *, profile: str = "tiny", seed: int | None = None) -> Path:
+    """A labelled TTS corpus of `datasets.synthetic` (espeak-ng speech with injected artifacts)
+    in `out`: the clips, labels.csv, manifest.json, train_files.txt and test_files.txt. Each
+    (profile, seed) is generated once per test run and copied after that."""
+    key = (profile, load_profile(profile).seed if seed is None else seed)
+    if key not in _corpus_cache:
+        cache_root = Path(tempfile.mkdtemp(prefix="relay-test-corpus-"))
+        atexit.register(shutil.rmtree, cache_root, ignore_errors=True)
+        _corpus_cache[key] = generate_corpus(
+            cache_root / "corpus", profile=profile, seed=seed, jobs=2
+        )
+    shutil.copytree(_corpus_cache[key], out, dirs_exist_ok=True)
     return out
+
+
+def bench_kit_module(name: str) -> Any:
+    """A module of the bench kit (../shared/bench/<name>.py), an optional outside cross-check.
+    Where the kit is absent the test is skipped, saying why; in CI (CI or
+    RELAY_REQUIRE_INTEGRATION set), where the kit is laid beside the project, it fails instead."""
+    import importlib.util
+
+    path = BENCH_DIR / f"{name}.py"
+    if not path.exists():
+        reason = f"the optional bench kit is not beside the project ({path} is missing)"
+        if os.environ.get("CI") or os.environ.get("RELAY_REQUIRE_INTEGRATION"):
+            pytest.fail(f"{reason}; CI lays it there, so its cross-checks must run")
+        pytest.skip(reason)
+    spec = importlib.util.spec_from_file_location(f"bench_kit_{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -1,7 +1,7 @@
-"""reference/002's quickstart, end to end over HTTP against a live Relay with its workers, on the
-bench kit's tiny generated corpus: create a dataset, upload and confirm, poll until ready,
+"""reference/002's quickstart, end to end over HTTP against a live Relay with its workers, on a
+tiny corpus of `datasets.synthetic`: create a dataset, upload and confirm, poll until ready,
 annotate, publish, train, poll, create an inference job, upload and confirm, poll, and score the
-detections with ../shared/bench/score.py.
+detections against the corpus's labels with Relay's event matching.
 
 It runs twice: on the embedded default (`make run`: SQLite, local files, worker threads inside
 `serve`), and on the production shape (PostgreSQL, Redis, `manage.py run_workers` as a process
@@ -10,7 +10,6 @@ pass sets RELAY_REQUIRE_INTEGRATION, and there a missing service fails instead o
 """
 
 import csv
-import importlib.util
 import os
 import subprocess
 import sys
@@ -21,7 +20,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from tests.audio import BENCH_DIR, make_corpus
+from annotations.event_matching import Event, score_events
+from tests.audio import make_corpus
 from tests.live import ROOT, LiveRelay, embedded_env, running_relay
 
 TYPES = ("click", "dropout", "clipping", "long_pause", "stutter")
@@ -118,13 +118,6 @@ def _labels(corpus: Path) -> dict[str, list[tuple[str, int, int]]]:
     return labels
 
 
-def _scorer():
-    spec = importlib.util.spec_from_file_location("bench_score", BENCH_DIR / "score.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def run_quickstart(relay: LiveRelay, corpus: Path) -> None:
     client = relay.client()
     # Step 2: a dataset of the corpus's artifact types.
@@ -208,15 +201,27 @@ def run_quickstart(relay: LiveRelay, corpus: Path) -> None:
     assert {file["original_filename"] for file in result["files"]} == {p.name for p in test_files}
     assert all(file["status"] == "completed" for file in result["files"])
     assert result["total_detections"] == sum(len(file["detections"]) for file in result["files"])
-    # Scored with the bench kit's scorer, from the job exactly as the API returns it.
-    scorer = _scorer()
-    reference, _, _ = scorer.load_reference(str(corpus / "labels.csv"))
-    scores = scorer.score(
-        reference, scorer.normalize_detections(result), [p.name for p in test_files]
+    # Scored against the corpus's labels, from the job exactly as the API returns it.
+    test_names = [p.name for p in test_files]
+    reference = [
+        Event(name, kind, start, end)
+        for name, events in _labels(corpus).items()
+        for kind, start, end in events
+    ]
+    detected = [
+        Event(file["original_filename"], d["artifact_type"], d["start_ms"], d["end_ms"])
+        for file in result["files"]
+        for d in file["detections"]
+    ]
+    scores = score_events(reference, detected, types=TYPES, files=test_names)
+    expected_counts = {
+        kind: sum(event.artifact_type == kind and event.file in test_names for event in reference)
+        for kind in TYPES
+    }
+    assert {kind: scores.per_type[kind].n_reference for kind in TYPES} == expected_counts
+    assert sum(score.n_detected for score in scores.per_type.values()) == sum(
+        1 for file in result["files"] for d in file["detections"] if d["artifact_type"] in TYPES
     )
-    assert set(TYPES) <= set(scores["per_type"])
-    assert all({"precision", "recall", "f1"} <= set(scores["per_type"][t]) for t in TYPES)
-    assert scores["settings"]["n_files"] == len(test_files)
 
     # The same model over the training audio, without re-upload, with threshold 0: every
     # frame is active, so detections are certainly present, from the stored features.

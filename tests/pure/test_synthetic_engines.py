@@ -1,0 +1,187 @@
+"""The speech engines: espeak-ng through the library espeakng-loader ships, the `espeak-ng` program
+when that library cannot load, a clear error naming what to install when neither can, and the
+small interface another engine implements to speak a whole corpus."""
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from datasets.synthetic import EngineUnavailable, Speech, SpeechEngine, speak
+from datasets.synthetic import engines as engines_module
+from datasets.synthetic.clips import ClipBuilder
+from datasets.synthetic.engines import EspeakLibrary, EspeakProgram, open_espeak
+from datasets.synthetic.profiles import load_profile
+from datasets.synthetic.verify import measure_clip
+
+SENTENCE = "The kettle clicked off just as the phone began to ring."
+IMPLEMENTATIONS = [EspeakLibrary, EspeakProgram]
+
+
+def fundamental_hz(samples: np.ndarray, sample_rate: int) -> float:
+    """Median pitch of the loud 40 ms frames, from each frame's autocorrelation peak."""
+    frame = sample_rate * 40 // 1000
+    shortest, longest = sample_rate // 400, sample_rate // 60
+    frames = samples[: len(samples) // frame * frame].reshape(-1, frame)
+    loud = frames[np.sqrt(np.mean(frames**2, axis=1)) > 0.3 * np.abs(samples).max() / 3]
+    pitches = []
+    for chunk in loud:
+        chunk = chunk - chunk.mean()
+        correlation = np.correlate(chunk, chunk, mode="full")[frame - 1 :]
+        lag = shortest + int(np.argmax(correlation[shortest:longest]))
+        pitches.append(sample_rate / lag)
+    return float(np.median(pitches))
+
+
+@pytest.fixture(params=IMPLEMENTATIONS, ids=["library", "program"])
+def engine(request) -> SpeechEngine:
+    return request.param()
+
+
+def test_speak_returns_mono_speech_at_espeaks_native_rate():
+    samples, sample_rate = speak(SENTENCE, voice="en-us", speed_wpm=160, pitch=40)
+
+    assert sample_rate == 22_050
+    assert samples.ndim == 1
+    assert samples.dtype == np.float64
+    assert 2.0 < len(samples) / sample_rate < 6.0
+    assert 0.1 < np.abs(samples).max() < 1.0
+
+
+def test_both_implementations_speak_at_the_speed_and_pitch_asked(engine):
+    slow = engine.speak(SENTENCE, voice="en", speed_wpm=120, pitch=50)
+    fast = engine.speak(SENTENCE, voice="en", speed_wpm=240, pitch=50)
+    low = engine.speak(SENTENCE, voice="en", speed_wpm=175, pitch=10)
+    high = engine.speak(SENTENCE, voice="en", speed_wpm=175, pitch=90)
+
+    assert fast.duration_s < 0.7 * slow.duration_s
+    assert fundamental_hz(high.samples, high.sample_rate) > 1.3 * fundamental_hz(
+        low.samples, low.sample_rate
+    )
+    assert engine.describe()["name"] == "espeak-ng"
+    assert engine.describe()["version"]
+
+
+def test_an_unknown_voice_or_setting_is_a_value_error(engine):
+    with pytest.raises(ValueError, match="no voice 'xx-nowhere'"):
+        engine.speak("Hello.", voice="xx-nowhere", speed_wpm=175, pitch=50)
+    with pytest.raises(ValueError, match="speed_wpm"):
+        engine.speak("Hello.", voice="en", speed_wpm=20, pitch=50)
+    with pytest.raises(ValueError, match="pitch"):
+        engine.speak("Hello.", voice="en", speed_wpm=175, pitch=120)
+
+
+def test_a_sentence_with_a_pause_holds_exactly_that_silence_between_two_halves(engine):
+    speech, pause_start = engine.speak_with_pause(
+        "He spent the whole afternoon", "repairing the garden fence.",
+        pause_ms=800, voice="en-gb-x-rp", speed_wpm=160, pitch=45,
+    )  # fmt: skip
+
+    length = speech.sample_rate * 800 // 1000
+    silence = speech.samples[pause_start : pause_start + length]
+    assert not silence.any()
+    assert np.abs(speech.samples[pause_start - 2000 : pause_start]).max() > 0.001
+    assert np.abs(speech.samples[pause_start + length : pause_start + length + 2000]).max() > 0.001
+    assert speech.duration_s > 0.8 + 1.5
+
+
+def test_the_program_speaks_when_the_library_cannot_load(monkeypatch):
+    import espeakng_loader
+
+    monkeypatch.setattr(espeakng_loader, "get_library_path", lambda: "/nowhere/libespeak-ng.so")
+
+    engine = open_espeak()
+
+    assert isinstance(engine, EspeakProgram)
+    assert engine.speak("Hello there.", voice="en", speed_wpm=175, pitch=50).duration_s > 0.3
+
+
+def test_without_library_or_program_the_error_says_what_to_install(monkeypatch):
+    import espeakng_loader
+
+    monkeypatch.setattr(espeakng_loader, "get_library_path", lambda: "/nowhere/libespeak-ng.so")
+    monkeypatch.setattr(engines_module.shutil, "which", lambda program: None)
+
+    with pytest.raises(EngineUnavailable) as raised:
+        open_espeak()
+
+    message = str(raised.value)
+    assert "pip install espeakng-loader" in message
+    assert "apt-get install espeak-ng" in message
+    assert "/nowhere/libespeak-ng.so" in message
+
+
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="the espeak-ng program is absent")
+def test_a_corpus_spoken_by_the_program_is_made_the_same_twice(tmp_path):
+    from datasets.synthetic import generate_corpus
+
+    profile = {**load_profile("tiny").source, "n_clips": 3, "engine": "espeak-ng-program"}
+
+    first = generate_corpus(tmp_path / "first", profile=profile, jobs=2)
+    second = generate_corpus(tmp_path / "second", profile=profile, jobs=1)
+
+    manifest = json.loads((first / "manifest.json").read_text())
+    assert manifest["engine"]["implementation"] == "program"
+    for path in sorted(first.iterdir()):
+        assert (second / path.name).read_bytes() == path.read_bytes(), path.name
+
+
+class HummingEngine(SpeechEngine):
+    """A stand-in for another TTS engine: each word a 300 ms harmonic hum, 20 ms apart."""
+
+    name = "humming"
+    implementation = "test"
+    version = "1"
+
+    def speak(self, text: str, *, voice: str, speed_wpm: int, pitch: int) -> Speech:
+        rate = 16_000
+        times = np.arange(rate * 300 // 1000) / rate
+        hum = sum(np.sin(2 * np.pi * (100 + pitch) * k * times) / k for k in range(1, 6))
+        word = 0.4 * hum * np.minimum(1, 10 * np.hanning(len(times)))  # 15 ms fades
+        gap = np.zeros(rate * 20 // 1000)
+        pieces = [piece for _ in text.split() for piece in (word, gap)]
+        return Speech(np.concatenate([gap, *pieces]), rate)
+
+
+def test_a_clip_can_be_spoken_by_another_engine_behind_the_same_interface(tmp_path: Path):
+    profile = load_profile(
+        {
+            **load_profile("tiny").source,
+            "events_per_clip": {"4": 1},
+            "formats": ["wav_float"],
+            "channels": [1],
+            "sample_rates": [16_000],
+        }
+    )
+    builder = ClipBuilder(
+        profile=profile,
+        engine=HummingEngine(),
+        sentences=profile.load_sentences(),
+        seed=3,
+        index=0,
+    )
+
+    entry = builder.build(tmp_path, "train")
+
+    samples, rate = sf.read(tmp_path / entry["filename"])
+    values = dict(
+        zip(
+            [event["artifact_type"] for event in entry["events"]],
+            measure_clip(samples, rate, entry["events"]),
+            strict=True,
+        )
+    )
+    assert len(entry["events"]) >= 3
+    assert entry["voice"] in profile.voices.values
+    for kind, value in values.items():
+        if kind == "long_pause":
+            assert value < -30
+        elif kind == "stutter":
+            assert value > 0.8
+        elif kind in ("click", "clipping"):
+            assert value > 2
+        else:
+            assert value < -30
