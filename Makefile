@@ -7,12 +7,12 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 TEST_DATA_DIR ?= var/test
 
-.PHONY: install run serve migrate test lint format schema bench bench-quick bench-quality clean
+.PHONY: install run serve migrate test lint format schema client-types bench bench-quick bench-quality bench-client clean
 
-$(INSTALLED): pyproject.toml
+$(INSTALLED): pyproject.toml client/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -e ".[dev]" -e ./client
 	touch $@
 
 install: $(INSTALLED)
@@ -52,6 +52,11 @@ bench-quality: install
 
 schema: install
 	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file docs/openapi.yaml
+
+# The client's TypedDicts from the schema (tests/client/test_schema_agreement.py checks them).
+client-types: install
+	$(BIN)/python client/tools/generate_types.py docs/openapi.yaml client/src/relay_client/schema.py
+	$(BIN)/ruff format --quiet client/src/relay_client/schema.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
