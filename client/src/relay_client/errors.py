@@ -34,6 +34,12 @@ class ApiError(RelayError):
             return [item for item in self.detail if isinstance(item, dict)]
         return []
 
+    def summary(self) -> str:
+        """One line: the status and the detail, 422 items joined with `; `."""
+        if isinstance(self.detail, list):
+            return f"{self.status} " + "; ".join(format_item(item) for item in self.detail)
+        return f"{self.status} {self.detail}"
+
     def lines(self) -> list[str]:
         """A heading line, then one line per 422 item: `body.artifact_types.1.color: message`."""
         where = f" ({self.method} {self.path})" if self.method else ""

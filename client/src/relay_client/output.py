@@ -74,10 +74,10 @@ class Output:
 
     def note(self, message: str) -> None:
         """A line for people, on stderr so that stdout stays clean for pipes."""
-        self.err.print(message, markup=False)
+        self.err.print(message, markup=False, soft_wrap=True)
 
     def problem(self, message: str) -> None:
-        self.err.print(message, style="red", markup=False)
+        self.err.print(message, style="red", markup=False, soft_wrap=True)
 
     @contextmanager
     def progress(self) -> Iterator["Bars"]:

@@ -188,7 +188,7 @@ class Uploader:
             try:
                 return self._upload_once(local)
             except ApiError as error:
-                last_error = " ".join(error.lines())
+                last_error = error.summary()
                 if _is_permanent(error):
                     break
             except (TransferError, httpx.TransportError) as error:
