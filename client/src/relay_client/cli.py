@@ -904,7 +904,13 @@ JOB_COLUMNS: list[Column] = [
     ),
     help="Only jobs in this status.",
 )
-@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 500))
+@click.option(
+    "--limit",
+    default=50,
+    show_default=True,
+    type=click.IntRange(1, 500),
+    help="Show at most this many jobs.",
+)
 @json_option
 @click.pass_context
 def jobs_list(
