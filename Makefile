@@ -46,6 +46,10 @@ bench-quick: install
 	RELAY_DATA_DIR=$(TEST_DATA_DIR) $(BIN)/python -m tests.bench.bench_inference --quick
 	RELAY_DATA_DIR=$(TEST_DATA_DIR) $(BIN)/python -m tests.bench.bench_annotations --rows 100000
 
+# `relay upload` throughput: 200 short files at --parallel 1/4/8, and one 500 MB file.
+bench-client: install
+	RELAY_DATA_DIR=$(TEST_DATA_DIR) $(BIN)/python -m tests.bench.bench_client_upload --json var/bench-client/results.json
+
 # Trains on the bench kit's public + hard corpora through the REST API and scores both test splits.
 bench-quality: install
 	RELAY_DATA_DIR=$(TEST_DATA_DIR) $(BIN)/python -m tests.bench.bench_quality --json var/bench-quality/results.json

@@ -7,7 +7,8 @@ error; 3 `relay detect` found more than `--fail-on` allows; 130 interrupted.
 
 import functools
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -596,8 +597,9 @@ def train(
     stops following, not the job: `relay jobs cancel ID` stops it.
     """
     client = client_of(ctx)
-    with output.progress() as bars:
-        follower = _TrainingFollower(output, bars.add("Training", total=100))
+    follower = _TrainingFollower(output, None)
+    with output.progress() as bars, _still_running(follower):
+        follower.bar = bars.add("Training", total=100)
         job = client.train(
             dataset,
             set_ref,
@@ -615,13 +617,31 @@ def train(
         sys.exit(EXIT_ERROR)
 
 
+@contextmanager
+def _still_running(follower: Any) -> Iterator[None]:
+    """Ctrl-C while following a job stops the following, not the job: say so, and how to
+    look at it or stop it."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        if follower.job_id is None:
+            raise
+        _stderr(
+            f"stopped following; job {follower.job_id} goes on: "
+            f"`relay jobs show {follower.job_id}`, `relay jobs cancel {follower.job_id}`"
+        )
+        sys.exit(EXIT_INTERRUPTED)
+
+
 class _TrainingFollower:
     def __init__(self, output: Output, bar: Any) -> None:
         self.output = output
         self.bar = bar
         self.epochs_seen = 0
+        self.job_id: str | None = None
 
     def update(self, job: Any) -> None:
+        self.job_id = job["id"]
         epochs = job["config"]["epochs"]
         history = (job.get("metrics") or {}).get("history") or []
         description = f"{job['status']}"
@@ -793,9 +813,10 @@ def detect(
     metadata = parse_key_values(metadata_pairs, option="--metadata")
     sidecar = read_sidecar(metadata_file) if metadata_file else {}
     client = client_of(ctx)
-    with output.progress() as bars:
+    following = _JobBar()
+    with output.progress() as bars, _still_running(following):
         progress = _UploadProgress(output, bars)
-        following = _JobBar(bars)
+        following.bars = bars
         result = client.detect(
             model,
             list(paths),
@@ -861,11 +882,13 @@ def detect(
 
 
 class _JobBar:
-    def __init__(self, bars: Bars) -> None:
-        self.bars = bars
+    def __init__(self) -> None:
+        self.bars = Bars(None)
         self.bar: Bar | None = None
+        self.job_id: str | None = None
 
     def update(self, job: Any) -> None:
+        self.job_id = job["id"]
         if self.bar is None:
             self.bar = self.bars.add("Detecting")
         self.bar.update(total=job["total_files"] or None, completed=job["processed_files"])
