@@ -10,13 +10,13 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 import httpx
 
 from relay_client import __version__, config
-from relay_client.client import LABEL_FORMATS, Client, is_uuid
+from relay_client.client import LABEL_FORMATS, Client, detection_format_for, label_format_for
 from relay_client.errors import ApiError, RelayError
 from relay_client.files import parse_key_values, read_sidecar
 from relay_client.output import Bar, Bars, Column, Output, human_bytes, short_time
@@ -531,8 +531,6 @@ def labels_export(
     ctx: click.Context, dataset: str, set_ref: str, label_format: str | None, out: Path | None
 ) -> None:
     """Export the annotations of SET of DATASET."""
-    from relay_client.client import label_format_for
-
     chosen = label_format or (label_format_for(out) if out else "json")
     client = client_of(ctx)
     if out is None:
@@ -807,9 +805,7 @@ def detect(
     rules = [parse_rule(rule) for rule in fail_on]
     threshold = _parse_threshold(thresholds)
     if out is not None:
-        from relay_client.client import _detection_format
-
-        _detection_format(out)  # refuse a bad extension before any upload
+        detection_format_for(out)  # refuse a bad extension before any upload
     metadata = parse_key_values(metadata_pairs, option="--metadata")
     sidecar = read_sidecar(metadata_file) if metadata_file else {}
     client = client_of(ctx)
@@ -1093,12 +1089,3 @@ def keys_revoke(ctx: click.Context, key: str, output: Output) -> None:
         output.json({**revoked, "revoked": True})
     else:
         output.note(f"revoked {revoked['name']} ({revoked['prefix']})")
-
-
-def run() -> NoReturn:
-    """Console entry point (kept for `python -m relay_client`)."""
-    main(prog_name="relay")
-    sys.exit(0)
-
-
-__all__ = ["is_uuid", "main"]

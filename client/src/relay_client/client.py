@@ -459,7 +459,7 @@ class Client:
         ready audio (`from_dataset`; `only_new` keeps the audio this model has not run on),
         waits for the job, writes every detection to `out` (`.csv`, `.tsv` as DCASE, `.json`)
         and checks the `fail_on` rules against the job's summary (`result.breaches`)."""
-        detection_format = _detection_format(out) if out is not None else None
+        detection_format = detection_format_for(out) if out is not None else None
         model_id = self.model(model)["id"]
         job_config: dict[str, Any] = {
             "threshold": dict(threshold) if isinstance(threshold, Mapping) else threshold,
@@ -537,7 +537,7 @@ class Client:
         """Writes a job's detections to `out`, in the format its extension names."""
         path = Path(out)
         self._download_to(
-            f"/inference-jobs/{job_id}/detections", {"format": _detection_format(path)}, path
+            f"/inference-jobs/{job_id}/detections", {"format": detection_format_for(path)}, path
         )
         return path
 
@@ -640,7 +640,7 @@ class Client:
             partial.unlink(missing_ok=True)
 
 
-def _detection_format(out: str | Path) -> str:
+def detection_format_for(out: str | Path) -> str:
     suffix = Path(out).suffix.lower()
     try:
         return DETECTION_FORMATS[suffix]
