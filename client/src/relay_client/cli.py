@@ -111,6 +111,10 @@ def main(ctx: click.Context, url: str | None, api_key: str | None) -> None:
       relay sets publish "TTS glitches" reviewed
       relay train "TTS glitches" reviewed --epochs 20 --wait
       relay detect MODEL nightly/ --out detections.csv --fail-on click=0
+
+    \b
+    Exit codes: 0 done; 1 an error, or a file that failed to upload or process;
+    2 a usage error; 3 detections over --fail-on; 130 interrupted.
     """
     state = ctx.ensure_object(dict)
     state.setdefault("url", url)
@@ -789,7 +793,7 @@ def detect(
 
     Creates an inference job, uploads PATHS to it (in parallel, with retries), waits, prints
     the detections per type and writes them to --out. For CI, --fail-on makes the exit code 3
-    when there are too many.
+    when there are too many; a file that could not be uploaded or decoded makes it 1.
 
     \b
     Examples:
@@ -873,7 +877,7 @@ def detect(
         sys.exit(EXIT_ERROR)
     if result.breaches:
         sys.exit(EXIT_FAIL_ON)
-    if result.uploads and result.uploads.failed:
+    if failed_files or (result.uploads and result.uploads.failed):
         sys.exit(EXIT_ERROR)
 
 
