@@ -51,8 +51,11 @@ def test_a_killed_upload_resumes_and_leaves_each_file_there_once(
         time.sleep(0.02)
     first.send_signal(signal.SIGKILL)
     first.wait(timeout=10)
-    at_kill = _rows(client, dataset)
-    assert len([row for row in at_kill if row["processing_status"] != "pending"]) < len(takes)
+    # Two files are in flight at most, so most of the ten rows are confirmed, not all files.
+    confirmed_at_kill = [
+        row for row in _rows(client, dataset) if row["processing_status"] != "pending"
+    ]
+    assert 0 < len(confirmed_at_kill) < len(takes)
 
     second = subprocess.run(
         [*command, "--json"], env=env, capture_output=True, text=True, timeout=DEADLINE_S
@@ -62,7 +65,7 @@ def test_a_killed_upload_resumes_and_leaves_each_file_there_once(
     report = json.loads(second.stdout)
     assert report["failed"] == 0
     assert report["skipped"] + report["resumed"] + report["uploaded"] == len(takes)
-    assert report["skipped"] >= 10
+    assert report["skipped"] >= len(confirmed_at_kill)  # a confirm in flight may land later
     rows = _rows(client, dataset)
     assert Counter(row["filename"] for row in rows) == Counter(take.name for take in takes)
     assert all(row["processing_status"] != "pending" for row in rows)
