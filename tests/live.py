@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +57,7 @@ class LiveRelay:
     process: subprocess.Popen
     login: str = ""
     password: str = ""
+    env: Mapping[str, str] = field(default_factory=dict)  # for manage() against this Relay
 
     def client(self) -> "RelayClient":
         return RelayClient(self.base_url, self.api_key)
@@ -88,6 +89,7 @@ def running_relay(env: Mapping[str, str]) -> Iterator[LiveRelay]:
             server,
             login=printed["Login"],
             password=printed["Password"],
+            env=env,
         )
     finally:
         server.terminate()

@@ -12,7 +12,9 @@ export function h(tag, attributes = {}, ...children) {
       // setProperty, so that custom properties ("--chip-color") work too; set through the
       // CSSOM, styles are allowed by a Content-Security-Policy that forbids style attributes
       for (const [property, propertyValue] of Object.entries(value)) {
-        element.style.setProperty(property, propertyValue);
+        if (propertyValue !== undefined && propertyValue !== null) {
+          element.style.setProperty(property, propertyValue);
+        }
       }
     }
     else if (name.startsWith("on") && typeof value === "function") {

@@ -23,7 +23,11 @@ export function showErrors(form, error, { prefix }) {
       continue;
     }
     slot.textContent = slot.textContent ? `${slot.textContent} ${message}` : message;
-    const input = form.querySelector(`[aria-describedby~="${slot.id}"]`);
+    // the input the message is about: among those the slot describes, the one whose
+    // data-field names the last part of the key, else the first
+    const described = `[aria-describedby~="${slot.id}"]`;
+    const field = key.split(".").pop();
+    const input = form.querySelector(`${described}[data-field="${field}"]`) || form.querySelector(described);
     if (input) {
       input.setAttribute("aria-invalid", "true");
       first = first || input;

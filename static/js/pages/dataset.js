@@ -8,8 +8,10 @@ import { setupUploads } from "./dataset_upload.js";
 const root = document.getElementById("dataset-root");
 const datasetId = root.dataset.datasetId;
 
+const typeColors = {};
 for (const chip of root.querySelectorAll(".chip[data-color]")) {
   chip.style.setProperty("--chip-color", chip.dataset.color);
+  typeColors[chip.textContent.trim()] = chip.dataset.color;
 }
 
 let audio = null;
@@ -18,6 +20,7 @@ const sets = setupSets({
   container: document.getElementById("set-list"),
   pagerContainer: document.getElementById("set-pager"),
   newButton: document.getElementById("new-set"),
+  typeColors,
   onChange: () => audio && audio.reload(), // file names link into the first draft set
 });
 

@@ -17,8 +17,9 @@ export const EXPORT_FORMATS = [
   ["raven", "Raven selection table"],
 ];
 
-// setupSets({datasetId, container, pagerContainer, newButton, onChange}) -> {firstDraftId()}
-export function setupSets({ datasetId, container, pagerContainer, newButton, onChange }) {
+// setupSets({datasetId, container, pagerContainer, newButton, typeColors, onChange})
+//   -> {firstDraftId()}; typeColors: {type name: "#RRGGBB"}
+export function setupSets({ datasetId, container, pagerContainer, newButton, typeColors, onChange }) {
   const setsPath = `/datasets/${datasetId}/annotation-sets`;
   let shown = [];
 
@@ -145,7 +146,9 @@ export function setupSets({ datasetId, container, pagerContainer, newButton, onC
           "td",
           { "data-label": "Annotations" },
           h("div", {}, plural(set.annotation_count, "annotation")),
-          h("div", {}, counts.map(([type, count]) => h("span", { class: "chip" }, `${type} ${count}`))),
+          h("div", {}, counts.map(([type, count]) =>
+            h("span", { class: "chip", style: { "--chip-color": typeColors[type] } }, `${type} ${count}`),
+          )),
         ),
         h(
           "td",
