@@ -55,12 +55,15 @@ def test_the_datasets_list_finds_a_dataset_by_search(signed_in_page: Page, relay
     relay_api.post("/datasets", {"name": name, "artifact_types": [{"name": "click"}]}, expect=201)
     page = signed_in_page
     page.goto("/")
+    expect(page.get_by_test_id("dataset-row").first).to_be_visible()
 
-    page.get_by_label("Search datasets").fill(name)
+    page.keyboard.press("/")
+    page.keyboard.type(name)
 
     expect(page.get_by_test_id("dataset-row")).to_have_count(1)
     expect(page.get_by_test_id("dataset-row")).to_contain_text(name)
     expect(page).to_have_url(re.compile(r"\?search=Searchable\+"))  # a reload keeps the search
+    expect(page.get_by_label("Search datasets")).to_be_focused()
     page.get_by_label("Search datasets").fill("no dataset is called this")
     expect(page.get_by_test_id("state-empty")).to_contain_text("No dataset matches")
 

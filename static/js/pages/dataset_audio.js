@@ -4,6 +4,7 @@
 import { dataTable, debounce, h, replaceChildren } from "../lib/dom.js";
 import { formatBytes, formatDuration, plural, timeElement } from "../lib/format.js";
 import { listView } from "../lib/listview.js";
+import { slashFocuses } from "../lib/shortcuts.js";
 import { pageUrls } from "../lib/urls.js";
 
 const REFRESH_MS = 2000;
@@ -42,7 +43,9 @@ export function setupAudioList({ datasetId, form, container, pagerContainer, sum
         : { title: "No audio yet", text: "Drop audio files on the upload area above; they are listed here as they arrive." },
     onLoad: (data) => {
       summary.textContent = plural(data.total, "file");
-      scheduleRefresh(data.items.some((audio) => audio.processing_status === "pending" || audio.processing_status === "processing"));
+      // Files being processed are refreshed; pending ones wait for an upload this page
+      // started (which reports itself), or for one that may never come.
+      scheduleRefresh(data.items.some((audio) => audio.processing_status === "processing"));
     },
   });
 
@@ -95,6 +98,7 @@ export function setupAudioList({ datasetId, form, container, pagerContainer, sum
   }
 
   search.value = list.state.search;
+  slashFocuses(search);
   status.value = list.state.processing_status;
   metadata.value = list.state.metadata;
   const typed = debounce(

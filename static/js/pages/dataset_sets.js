@@ -184,6 +184,20 @@ export function setupSets({ datasetId, container, pagerContainer, newButton, typ
     );
   }
 
+  // An open export menu closes on a click elsewhere, on Escape, and once a format is chosen.
+  document.addEventListener("click", (event) => {
+    for (const menu of container.querySelectorAll("details.menu[open]")) {
+      if (!menu.contains(event.target) || event.target.closest("a")) menu.open = false;
+    }
+  });
+  container.addEventListener("keydown", (event) => {
+    const menu = event.target.closest("details.menu[open]");
+    if (event.key === "Escape" && menu) {
+      menu.open = false;
+      menu.querySelector("summary").focus();
+    }
+  });
+
   newButton.addEventListener("click", createSet);
   list.load();
   return {

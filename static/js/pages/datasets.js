@@ -3,6 +3,7 @@
 import { dataTable, debounce, h, replaceChildren } from "../lib/dom.js";
 import { formatTotalDuration, plural, timeElement } from "../lib/format.js";
 import { listView } from "../lib/listview.js";
+import { slashFocuses } from "../lib/shortcuts.js";
 import { pageUrls } from "../lib/urls.js";
 
 const root = document.querySelector("[data-datasets]");
@@ -63,6 +64,7 @@ function renderDatasets(container, data) {
 }
 
 search.value = list.state.search;
+slashFocuses(search);
 search.addEventListener(
   "input",
   debounce(() => list.update({ search: search.value.trim() }), 250),
