@@ -59,10 +59,12 @@ export function listView(options) {
       retry.type = "button";
       retry.textContent = "Try again";
       retry.addEventListener("click", () => load());
+      const actions = [retry];
+      if (error.status === 401) actions.unshift(signInLink());
       showState(container, "error", {
         title: "This list could not be loaded",
         text: error.message,
-        actions: [retry],
+        actions,
       });
       return null;
     }
@@ -77,6 +79,15 @@ export function listView(options) {
   }
 
   return { state, load, update };
+}
+
+// Back to this page after signing in again (the session expired, or the user signed out elsewhere).
+function signInLink() {
+  const link = document.createElement("a");
+  link.className = "button primary";
+  link.href = `/login/?next=${encodeURIComponent(window.location.pathname + window.location.search)}`;
+  link.textContent = "Sign in again";
+  return link;
 }
 
 function filtersOf(state) {
