@@ -1,6 +1,7 @@
 """Datasets in Chromium: create one through the form, upload real speech through the file input
 and watch it get processed, find it again by search."""
 
+import base64
 import re
 import uuid
 from pathlib import Path
@@ -94,6 +95,36 @@ def test_two_speech_files_uploaded_through_the_file_input_become_ready(
         ("take 2.wav", "ready"),
     ]
     assert all(a["duration_ms"] > 1000 for a in stored)
+
+
+def test_files_dropped_on_the_upload_area_are_uploaded(
+    signed_in_page: Page, relay_api: RelayClient, tmp_path: Path
+):
+    dataset = relay_api.post(
+        "/datasets", {"name": unique("Dropped"), "artifact_types": [{"name": "click"}]}, expect=201
+    )
+    speech = speak_to_wav(tmp_path / "dropped.wav", "Dropped on the page.")
+    page = signed_in_page
+    page.goto(f"/datasets/{dataset['id']}")
+
+    # What a drag from the file manager delivers: a drop event whose dataTransfer holds files.
+    page.get_by_test_id("dropzone").evaluate(
+        """(zone, [name, base64]) => {
+            const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+            const transfer = new DataTransfer();
+            transfer.items.add(new File([bytes], name, { type: "audio/wav" }));
+            for (const type of ["dragover", "drop"]) {
+                zone.dispatchEvent(new DragEvent(type, { dataTransfer: transfer, bubbles: true }));
+            }
+        }""",
+        ["dropped.wav", base64.b64encode(speech.read_bytes()).decode()],
+    )
+
+    upload = page.locator('[data-testid="upload"][data-filename="dropped.wav"]')
+    expect(upload).to_have_attribute("data-status", "ready", timeout=EXPECT_TIMEOUT_MS)
+    assert (
+        relay_api.get(f"/datasets/{dataset['id']}/audio")["items"][0]["filename"] == "dropped.wav"
+    )
 
 
 def test_a_file_that_is_not_audio_shows_its_processing_error(
