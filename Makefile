@@ -9,12 +9,12 @@ TEST_DATA_DIR ?= var/test
 # `make run DEMO_DATA=0` starts without the demo datasets of labelled synthetic speech.
 DEMO_DATA ?= 1
 
-.PHONY: install run serve migrate test lint format schema bench bench-quick bench-quality clean
+.PHONY: install run serve migrate test lint format schema client-types bench bench-quick bench-quality bench-client clean
 
-$(INSTALLED): pyproject.toml
+$(INSTALLED): pyproject.toml client/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -e ".[dev]" -e ./client
 	touch $@
 
 install: $(INSTALLED)
@@ -50,12 +50,21 @@ bench-quick: install
 	RELAY_DATA_DIR=$(TEST_DATA_DIR) $(BIN)/python -m tests.bench.bench_inference --quick
 	RELAY_DATA_DIR=$(TEST_DATA_DIR) $(BIN)/python -m tests.bench.bench_annotations --rows 100000
 
+# `relay upload` throughput: 200 short files at --parallel 1/4/8, and one 500 MB file.
+bench-client: install
+	RELAY_DATA_DIR=$(TEST_DATA_DIR) $(BIN)/python -m tests.bench.bench_client_upload --json var/bench-client/results.json
+
 # Trains on the bench kit's public + hard corpora through the REST API and scores both test splits.
 bench-quality: install
 	RELAY_DATA_DIR=$(TEST_DATA_DIR) $(BIN)/python -m tests.bench.bench_quality --json var/bench-quality/results.json
 
 schema: install
 	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file docs/openapi.yaml
+
+# The client's TypedDicts from the schema (tests/client/test_schema_agreement.py checks them).
+client-types: install
+	$(BIN)/python client/tools/generate_types.py docs/openapi.yaml client/src/relay_client/schema.py
+	$(BIN)/ruff format --quiet client/src/relay_client/schema.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

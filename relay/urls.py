@@ -1,9 +1,12 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from relay import uploads, views
+from datasets import views as dataset_views
+from relay import uploads
+from tenants import views as tenant_views
 
 api_v1 = [
     path("", include("tenants.urls")),
@@ -22,7 +25,16 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("", views.dashboard_page, name="dashboard"),
+    path("", dataset_views.datasets_page, name="dashboard"),
+    path("datasets/new", dataset_views.dataset_new_page, name="dataset-new-page"),
+    path("datasets/<uuid:dataset_id>", dataset_views.dataset_page, name="dataset-page"),
+    path(
+        "datasets/<uuid:dataset_id>/edit",
+        dataset_views.dataset_edit_page,
+        name="dataset-edit-page",
+    ),
+    path("settings/", RedirectView.as_view(pattern_name="api-keys-page"), name="settings-page"),
+    path("settings/api-keys", tenant_views.api_keys_page, name="api-keys-page"),
 ]
 
 handler400 = "relay.handlers.bad_request"

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +55,9 @@ class LiveRelay:
     base_url: str
     api_key: str
     process: subprocess.Popen
+    login: str = ""
+    password: str = ""
+    env: Mapping[str, str] = field(default_factory=dict)  # for manage() against this Relay
     bootstrap_output: str = ""
 
     def client(self) -> "RelayClient":
@@ -71,11 +74,7 @@ def running_relay(
     env = {**env, "RELAY_PUBLIC_URL": f"http://127.0.0.1:{port}"}
     manage("migrate", "--noinput", env=env)
     credentials = manage("bootstrap_demo", *bootstrap_args, env=env)
-    key = next(
-        line.removeprefix("RELAY_API_KEY=")
-        for line in credentials.splitlines()
-        if line.startswith("RELAY_API_KEY=")
-    )
+    printed = _printed_credentials(credentials)
     log_path = Path(env["RELAY_DATA_DIR"]) / "serve.log"
     with log_path.open("ab") as log:
         server = subprocess.Popen(
@@ -87,7 +86,15 @@ def running_relay(
         )
     try:
         _wait_until_listening(port, server, log_path)
-        yield LiveRelay(f"http://127.0.0.1:{port}", key, server, credentials)
+        yield LiveRelay(
+            f"http://127.0.0.1:{port}",
+            printed["RELAY_API_KEY"],
+            server,
+            login=printed["Login"],
+            password=printed["Password"],
+            env=env,
+            bootstrap_output=credentials,
+        )
     finally:
         server.terminate()
         try:
@@ -95,6 +102,16 @@ def running_relay(
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait(timeout=10)
+
+
+def _printed_credentials(output: str) -> dict[str, str]:
+    """bootstrap_demo's `Login: …`, `Password: …` and `RELAY_API_KEY=…` lines, by name."""
+    printed = {}
+    for line in output.splitlines():
+        name, separator, value = line.partition("=" if line.startswith("RELAY_") else ": ")
+        if separator:
+            printed[name] = value
+    return printed
 
 
 def _wait_until_listening(port: int, server: subprocess.Popen, log_path: Path) -> None:

@@ -28,3 +28,13 @@ def test_the_readme_documents_every_environment_variable():
 
     assert variables >= {"RELAY_DATA_DIR", "DATABASE_URL", "REDIS_URL"}
     assert undocumented == set()
+
+
+def test_every_picture_and_local_link_of_the_readme_exists():
+    readme = (ROOT / "README.md").read_text()
+    targets = re.findall(r"\]\(((?:docs|tests|static)/[^)#\s]+)", readme)
+
+    missing = [target for target in targets if not (ROOT / target).exists()]
+
+    assert "docs/screenshots/datasets.png" in targets
+    assert missing == []

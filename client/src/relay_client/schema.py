@@ -1,0 +1,667 @@
+"""The Relay API's types, generated from its OpenAPI schema.
+
+Do not edit: client/tools/generate_types.py writes this file; run `make client-types` after
+`make schema`. Request bodies are the `*Request` types, responses the others; keys the schema
+marks optional are NotRequired.
+"""
+
+import sys
+from typing import Any, Literal, TypedDict
+
+if sys.version_info >= (3, 11):
+    from typing import NotRequired
+else:
+    from typing_extensions import NotRequired
+
+__all__ = [
+    "Agreement",
+    "Annotation",
+    "AnnotationBulkInputRequest",
+    "AnnotationBulkResult",
+    "AnnotationImportError",
+    "AnnotationImportFormRequest",
+    "AnnotationImportReport",
+    "AnnotationImportResult",
+    "AnnotationInputRequest",
+    "AnnotationSet",
+    "AnnotationSetCreateRequest",
+    "AnnotationSetStatusEnum",
+    "ApiKey",
+    "ApiKeyCreateRequest",
+    "ApiKeyScopeEnum",
+    "ArtifactType",
+    "ArtifactTypeInputRequest",
+    "AudioConfirmRequest",
+    "AudioFile",
+    "AudioScopeEnum",
+    "AudioUploadTarget",
+    "AudioUploadUrlRequest",
+    "CreatedApiKey",
+    "Dataset",
+    "DatasetCreateRequest",
+    "Detection",
+    "DetectionFile",
+    "DownloadUrl",
+    "Error",
+    "FormatEnum",
+    "InferenceConfig",
+    "InferenceConfigInputRequest",
+    "InferenceConfirmRequest",
+    "InferenceFile",
+    "InferenceFileSummary",
+    "InferenceFromDatasetRequest",
+    "InferenceFromDatasetResult",
+    "InferenceJob",
+    "InferenceJobCreateRequest",
+    "InferenceJobDetail",
+    "InferenceStatusEnum",
+    "InferenceSummary",
+    "InferenceUploadTarget",
+    "InferenceUploadUrlRequest",
+    "InlineUploadRequest",
+    "InlineUploadResult",
+    "MacroAgreement",
+    "PaginatedAnnotationList",
+    "PaginatedAnnotationSetList",
+    "PaginatedApiKeyList",
+    "PaginatedAudioFileList",
+    "PaginatedDatasetList",
+    "PaginatedInferenceFileList",
+    "PaginatedInferenceJobList",
+    "PaginatedTrainedModelList",
+    "PaginatedTrainingJobList",
+    "PatchedAnnotationSetUpdateRequest",
+    "PatchedAnnotationUpdateInputRequest",
+    "PatchedAudioUpdateRequest",
+    "PatchedDatasetUpdateRequest",
+    "PatchedTrainedModelUpdateRequest",
+    "Peaks",
+    "ProcessingStatusEnum",
+    "SourceEnum",
+    "SummaryGroup",
+    "TopDetection",
+    "TopDetections",
+    "TrainedModel",
+    "TrainingConfig",
+    "TrainingConfigInputRequest",
+    "TrainingJob",
+    "TrainingJobCreateRequest",
+    "TrainingJobStatusEnum",
+    "TypeAgreement",
+    "TypeRate",
+    "ValidationError",
+    "ValidationErrorItem",
+]
+
+
+AudioScopeEnum = Literal["shared", "all"]
+
+
+class MacroAgreement(TypedDict):
+    precision: float | None
+    recall: float | None
+    f1: float | None
+    segment_f1: float | None
+
+
+class TypeAgreement(TypedDict):
+    count: int
+    other_count: int
+    matched: int
+    precision: float
+    recall: float
+    f1: float | None
+    segment_f1: float | None
+
+
+class Agreement(TypedDict):
+    annotation_set_id: str
+    other_id: str
+    collar_ms: float
+    audio_scope: AudioScopeEnum
+    audio_file_count: int
+    per_type: dict[str, TypeAgreement]
+    macro: MacroAgreement
+
+
+SourceEnum = Literal["human", "model"]
+
+
+class Annotation(TypedDict):
+    id: str
+    audio_file_id: str
+    artifact_type: str
+    start_ms: int
+    end_ms: int
+    confidence: NotRequired[float]
+    note: NotRequired[str]
+    source: NotRequired[SourceEnum]
+    created_at: str
+
+
+class AnnotationInputRequest(TypedDict):
+    """The documented shape of one annotation in a request; rows are checked by"""
+
+    audio_file_id: str
+    artifact_type: str
+    start_ms: int
+    end_ms: int
+    confidence: NotRequired[float]
+    note: NotRequired[str]
+
+
+class AnnotationBulkInputRequest(TypedDict):
+    annotations: list[AnnotationInputRequest]
+
+
+class AnnotationBulkResult(TypedDict):
+    created: int
+    items: list[Annotation]
+
+
+class AnnotationImportError(TypedDict):
+    file: str | None
+    line: int
+    field: str
+    message: str
+    type: str
+
+
+FormatEnum = Literal["json", "csv", "dcase", "audacity", "raven"]
+
+
+class AnnotationImportFormRequest(TypedDict):
+    file: str
+    format: FormatEnum
+
+
+class AnnotationImportReport(TypedDict):
+    dry_run: bool
+    valid: bool
+    rows: int
+    would_create: int
+    errors: list[AnnotationImportError]
+
+
+class AnnotationImportResult(TypedDict):
+    created: int
+    dry_run: bool
+
+
+AnnotationSetStatusEnum = Literal["draft", "published"]
+
+
+class AnnotationSet(TypedDict):
+    id: str
+    dataset_id: str
+    name: NotRequired[str]
+    description: NotRequired[str]
+    status: NotRequired[AnnotationSetStatusEnum]
+    annotation_count: int
+    counts_by_type: dict[str, int]
+    content_hash: str | None
+    created_at: str
+    updated_at: str
+    published_at: NotRequired[str | None]
+
+
+class AnnotationSetCreateRequest(TypedDict):
+    name: NotRequired[str]
+    description: NotRequired[str]
+
+
+ApiKeyScopeEnum = Literal["read", "write", "admin"]
+
+
+class ApiKey(TypedDict):
+    id: str
+    name: str
+    prefix: str
+    scopes: list[ApiKeyScopeEnum]
+    created_at: str
+    last_used_at: NotRequired[str | None]
+    expires_at: NotRequired[str | None]
+    revoked_at: NotRequired[str | None]
+
+
+class ApiKeyCreateRequest(TypedDict):
+    name: str
+    scopes: NotRequired[list[ApiKeyScopeEnum]]
+    expires_at: NotRequired[str | None]
+
+
+class ArtifactType(TypedDict):
+    name: str
+    description: NotRequired[str]
+    color: str
+
+
+class ArtifactTypeInputRequest(TypedDict):
+    name: str
+    description: NotRequired[str]
+    color: NotRequired[str]
+
+
+class AudioConfirmRequest(TypedDict):
+    audio_id: str
+
+
+ProcessingStatusEnum = Literal["pending", "processing", "ready", "failed"]
+
+
+class AudioFile(TypedDict):
+    id: str
+    dataset_id: str
+    filename: str
+    content_type: str
+    file_size: int
+    processing_status: NotRequired[ProcessingStatusEnum]
+    processing_error: str | None
+    duration_ms: int | None
+    sample_rate: int | None
+    channels: int | None
+    metadata: NotRequired[Any]
+    created_at: str
+    updated_at: str
+
+
+class AudioUploadTarget(TypedDict):
+    upload_url: str
+    fields: dict[str, str]
+    audio_id: str
+    expires_in: int
+
+
+class AudioUploadUrlRequest(TypedDict):
+    filename: str
+    content_type: str
+    file_size: int
+    metadata: NotRequired[Any]
+
+
+class CreatedApiKey(TypedDict):
+    id: str
+    name: str
+    prefix: str
+    scopes: list[ApiKeyScopeEnum]
+    created_at: str
+    last_used_at: NotRequired[str | None]
+    expires_at: NotRequired[str | None]
+    revoked_at: NotRequired[str | None]
+    key: str
+
+
+class Dataset(TypedDict):
+    id: str
+    name: str
+    description: NotRequired[str]
+    artifact_types: list[ArtifactType]
+    created_at: str
+    updated_at: str
+    audio_count: int
+    total_duration_ms: int
+
+
+class DatasetCreateRequest(TypedDict):
+    name: str
+    description: NotRequired[str]
+    artifact_types: list[ArtifactTypeInputRequest]
+
+
+class Detection(TypedDict):
+    artifact_type: str
+    start_ms: int
+    end_ms: int
+    confidence: float
+
+
+class DetectionFile(TypedDict):
+    id: str
+    original_filename: str
+    audio_id: str | None
+    metadata: dict[str, Any]
+
+
+class DownloadUrl(TypedDict):
+    url: str
+    expires_in: int
+
+
+class Error(TypedDict):
+    detail: str
+
+
+class InferenceConfig(TypedDict):
+    threshold: float | dict[str, float] | None
+    merge_window_ms: int
+    min_duration_ms: int
+
+
+class InferenceConfigInputRequest(TypedDict):
+    threshold: NotRequired[float | dict[str, float] | None]
+    merge_window_ms: NotRequired[int]
+    min_duration_ms: NotRequired[int]
+
+
+class InferenceConfirmRequest(TypedDict):
+    file_id: str
+
+
+InferenceStatusEnum = Literal["pending", "processing", "completed", "failed", "cancelled"]
+
+
+class InferenceFile(TypedDict):
+    id: str
+    original_filename: str
+    content_type: str
+    file_size: int
+    metadata: NotRequired[Any]
+    audio_id: str | None
+    status: NotRequired[InferenceStatusEnum]
+    error: str | None
+    duration_ms: int | None
+    detection_count: int
+    detections: list[Detection]
+    created_at: str
+    completed_at: NotRequired[str | None]
+
+
+class InferenceFileSummary(TypedDict):
+    """A file without its detections (confirm and from-dataset answers)."""
+
+    id: str
+    original_filename: str
+    content_type: str
+    file_size: int
+    metadata: NotRequired[Any]
+    audio_id: str | None
+    status: NotRequired[InferenceStatusEnum]
+    error: str | None
+    duration_ms: int | None
+    detection_count: int
+    created_at: str
+    completed_at: NotRequired[str | None]
+
+
+class InferenceFromDatasetRequest(TypedDict):
+    audio_ids: list[str]
+
+
+class InferenceFromDatasetResult(TypedDict):
+    items: list[InferenceFileSummary]
+
+
+class InferenceJob(TypedDict):
+    id: str
+    model_id: str | None
+    config: InferenceConfig
+    artifact_types: list[str]
+    status: NotRequired[InferenceStatusEnum]
+    total_files: int
+    processed_files: int
+    failed_files: int
+    total_detections: int
+    created_at: str
+    completed_at: NotRequired[str | None]
+
+
+class InferenceJobCreateRequest(TypedDict):
+    model_id: str
+    config: NotRequired[InferenceConfigInputRequest]
+
+
+class InferenceJobDetail(TypedDict):
+    id: str
+    model_id: str | None
+    config: InferenceConfig
+    artifact_types: list[str]
+    status: NotRequired[InferenceStatusEnum]
+    total_files: int
+    processed_files: int
+    failed_files: int
+    total_detections: int
+    created_at: str
+    completed_at: NotRequired[str | None]
+    files: list[InferenceFile]
+    has_more_files: bool
+
+
+class TypeRate(TypedDict):
+    count: int
+    per_audio_hour: float | None
+
+
+class SummaryGroup(TypedDict):
+    files: int
+    audio_hours: float
+    per_type: dict[str, TypeRate]
+
+
+class InferenceSummary(TypedDict):
+    completed_files: int
+    total_audio_hours: float
+    total_detections: int
+    per_type: dict[str, TypeRate]
+    by_metadata: dict[str, dict[str, SummaryGroup]]
+    ungrouped_keys: list[str]
+
+
+class InferenceUploadTarget(TypedDict):
+    upload_url: str
+    upload_fields: dict[str, str]
+    file_id: str
+    expires_in: int
+
+
+class InferenceUploadUrlRequest(TypedDict):
+    filename: str
+    content_type: str
+    file_size_bytes: int
+    metadata: NotRequired[Any]
+
+
+class InlineUploadRequest(TypedDict):
+    """`files` are data URLs (`data:audio/wav;base64,...`); `filenames` and `metadata`, when"""
+
+    files: list[str]
+    filenames: NotRequired[list[str]]
+    metadata: NotRequired[list[Any]]
+
+
+class InlineUploadResult(TypedDict):
+    items: list[AudioFile]
+
+
+class PaginatedAnnotationList(TypedDict):
+    items: list[Annotation]
+    total: int
+    page: int
+    page_size: int
+    has_more: bool
+
+
+class PaginatedAnnotationSetList(TypedDict):
+    items: list[AnnotationSet]
+    total: int
+    page: int
+    page_size: int
+    has_more: bool
+
+
+class PaginatedApiKeyList(TypedDict):
+    items: list[ApiKey]
+    total: int
+    page: int
+    page_size: int
+    has_more: bool
+
+
+class PaginatedAudioFileList(TypedDict):
+    items: list[AudioFile]
+    total: int
+    page: int
+    page_size: int
+    has_more: bool
+
+
+class PaginatedDatasetList(TypedDict):
+    items: list[Dataset]
+    total: int
+    page: int
+    page_size: int
+    has_more: bool
+
+
+class PaginatedInferenceFileList(TypedDict):
+    items: list[InferenceFile]
+    total: int
+    page: int
+    page_size: int
+    has_more: bool
+
+
+class PaginatedInferenceJobList(TypedDict):
+    items: list[InferenceJob]
+    total: int
+    page: int
+    page_size: int
+    has_more: bool
+
+
+class TrainedModel(TypedDict):
+    id: str
+    name: str
+    dataset_id: str
+    training_job_id: str | None
+    annotation_set_id: str | None
+    artifact_types: list[str]
+    metrics: dict[str, Any]
+    content_hash: NotRequired[str]
+    feature_recipe_version: str
+    file_size: int
+    created_at: str
+    updated_at: str
+
+
+class PaginatedTrainedModelList(TypedDict):
+    items: list[TrainedModel]
+    total: int
+    page: int
+    page_size: int
+    has_more: bool
+
+
+class TrainingConfig(TypedDict):
+    artifact_types: list[str]
+    epochs: int
+    validation_split: float
+    learning_rate: float
+    batch_size: int
+    include_unlabelled_audio: bool
+
+
+TrainingJobStatusEnum = Literal["queued", "running", "completed", "failed", "cancelled"]
+
+
+class TrainingJob(TypedDict):
+    id: str
+    dataset_id: str
+    annotation_set_id: str
+    config: TrainingConfig
+    status: NotRequired[TrainingJobStatusEnum]
+    progress_percent: int
+    current_epoch: int
+    metrics: dict[str, Any]
+    error_message: str | None
+    model_id: str | None
+    audio_file_count: int
+    attempts: int
+    created_at: str
+    started_at: NotRequired[str | None]
+    completed_at: NotRequired[str | None]
+
+
+class PaginatedTrainingJobList(TypedDict):
+    items: list[TrainingJob]
+    total: int
+    page: int
+    page_size: int
+    has_more: bool
+
+
+class PatchedAnnotationSetUpdateRequest(TypedDict):
+    name: NotRequired[str]
+    description: NotRequired[str]
+
+
+class PatchedAnnotationUpdateInputRequest(TypedDict):
+    """Any subset of an annotation's fields."""
+
+    audio_file_id: NotRequired[str]
+    artifact_type: NotRequired[str]
+    start_ms: NotRequired[int]
+    end_ms: NotRequired[int]
+    confidence: NotRequired[float]
+    note: NotRequired[str]
+
+
+class PatchedAudioUpdateRequest(TypedDict):
+    filename: NotRequired[str]
+    metadata: NotRequired[Any]
+
+
+class PatchedDatasetUpdateRequest(TypedDict):
+    name: NotRequired[str]
+    description: NotRequired[str]
+    artifact_types: NotRequired[list[ArtifactTypeInputRequest]]
+
+
+class PatchedTrainedModelUpdateRequest(TypedDict):
+    name: NotRequired[str]
+
+
+class Peaks(TypedDict):
+    start_ms: int
+    end_ms: int
+    sample_rate: int
+    samples_per_peak: int
+    min: list[float]
+    max: list[float]
+
+
+class TopDetection(TypedDict):
+    artifact_type: str
+    start_ms: int
+    end_ms: int
+    confidence: float
+    file: DetectionFile
+
+
+class TopDetections(TypedDict):
+    per_type: int
+    detections: dict[str, list[TopDetection]]
+
+
+class TrainingConfigInputRequest(TypedDict):
+    artifact_types: NotRequired[list[str]]
+    epochs: NotRequired[int]
+    validation_split: NotRequired[float]
+    learning_rate: NotRequired[float]
+    batch_size: NotRequired[int]
+    include_unlabelled_audio: NotRequired[bool]
+
+
+class TrainingJobCreateRequest(TypedDict):
+    dataset_id: str
+    annotation_set_id: str
+    config: NotRequired[TrainingConfigInputRequest]
+
+
+class ValidationErrorItem(TypedDict):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ValidationError(TypedDict):
+    detail: list[ValidationErrorItem]

@@ -1,0 +1,14 @@
+// The dashboard's page addresses, in one place (the server's routes are in relay/urls.py).
+
+export const pageUrls = {
+  datasets: () => "/",
+  dataset: (datasetId) => `/datasets/${datasetId}`,
+  editDataset: (datasetId) => `/datasets/${datasetId}/edit`,
+  label: (datasetId, setId, { audioId, timeMs } = {}) => {
+    const params = new URLSearchParams();
+    if (audioId) params.set("audio", audioId);
+    if (timeMs !== undefined && timeMs !== null) params.set("t", String(Math.round(timeMs)));
+    const query = params.toString();
+    return `/datasets/${datasetId}/annotation-sets/${setId}/label${query ? `?${query}` : ""}`;
+  },
+};
