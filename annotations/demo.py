@@ -26,7 +26,7 @@ from django.db import transaction
 
 from annotations import services as annotation_services
 from annotations.models import AnnotationSet
-from datasets import processing
+from datasets import processing  # the worker's side of audio: claim and process a file here
 from datasets import services as dataset_services
 from datasets.models import AudioFile, Dataset
 from relay.storage import get_object_store

@@ -106,9 +106,10 @@ class Command(BaseCommand):
                 self._make_demo_data(tenant, corpus_dir, profile, base_url, wait=not background)
             elif (found := demo.find_demo_data(tenant=tenant)) is not None:
                 self._describe_demo_data(found, base_url)
+        kept_in = f"kept in {credentials_path}; " if credentials_path.exists() else ""
         self.stdout.write(
-            f"(kept in {credentials_path}; to start afresh, stop Relay and delete "
-            f"{settings.DATA_DIR}, the RELAY_DATA_DIR folder)"
+            f"({kept_in}to start afresh, stop Relay and delete {settings.DATA_DIR}, the "
+            "RELAY_DATA_DIR folder)"
         )
 
     def _make_demo_data(
