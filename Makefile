@@ -6,6 +6,8 @@ INSTALLED := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 TEST_DATA_DIR ?= var/test
+# `make run DEMO_DATA=0` starts without the demo datasets of labelled synthetic speech.
+DEMO_DATA ?= 1
 
 .PHONY: install run serve migrate test lint format schema client-types bench bench-quick bench-quality bench-client clean
 
@@ -20,8 +22,10 @@ install: $(INSTALLED)
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
 
+# The demo data is made on the first run (a few seconds) and processed by serve's own workers.
 run: migrate
-	$(BIN)/python manage.py bootstrap_demo
+	$(BIN)/python manage.py bootstrap_demo --base-url http://$(HOST):$(PORT) \
+		$(if $(filter 1 yes true,$(DEMO_DATA)),--with-data --background --if-new)
 	$(BIN)/python manage.py serve --host $(HOST) --port $(PORT)
 
 test: install

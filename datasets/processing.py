@@ -14,11 +14,12 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from datasets import formats
+from datasets import formats, signals
 from datasets.audio.decode import AudioDecodeError
 from datasets.audio.pipeline import ProcessedAudio, process_audio
 from datasets.models import AudioFile
 from datasets.services import adjust_dataset_totals
+from relay import queue
 from relay.leases import lease_heartbeat
 from relay.storage import get_object_store
 
@@ -99,6 +100,7 @@ def _finish_ready(*, audio: AudioFile, result: ProcessedAudio) -> None:
         )
         if finished:
             adjust_dataset_totals(audio.dataset_id, count=1, duration_ms=result.duration_ms)
+            _announce_finished(audio)
     if finished:
         logger.info("audio %s ready: %d ms", audio.pk, result.duration_ms)
     elif not AudioFile.objects.filter(pk=audio.pk).exists():
@@ -107,21 +109,38 @@ def _finish_ready(*, audio: AudioFile, result: ProcessedAudio) -> None:
 
 
 def _finish_failed(*, audio: AudioFile, message: str) -> None:
-    AudioFile.objects.filter(pk=audio.pk, processing_status=AudioFile.Status.PROCESSING).update(
-        processing_status=AudioFile.Status.FAILED,
-        processing_error=message,
-        lease_expires_at=None,
-        processed_at=timezone.now(),
-        updated_at=timezone.now(),
-    )
+    with transaction.atomic():
+        failed = AudioFile.objects.filter(
+            pk=audio.pk, processing_status=AudioFile.Status.PROCESSING
+        ).update(
+            processing_status=AudioFile.Status.FAILED,
+            processing_error=message,
+            lease_expires_at=None,
+            processed_at=timezone.now(),
+            updated_at=timezone.now(),
+        )
+        if failed:
+            _announce_finished(audio)
     logger.info("audio %s failed: %s", audio.pk, message)
+
+
+def _announce_finished(audio: AudioFile) -> None:
+    audio_id = str(audio.pk)
+    transaction.on_commit(lambda: signals.audio_finished.send(sender=AudioFile, audio_id=audio_id))
 
 
 def audio_needing_a_worker() -> list[str]:
     """Ids of confirmed files no live worker holds: their message was lost or their worker died."""
     now = timezone.now()
+    unclaimed_since = now - settings.RELAY_PROCESSING_LEASE
+    started_at = queue.in_memory_workers_started_at()
+    if started_at is not None:
+        # Embedded mode: messages live in this process's memory, so a file confirmed before its
+        # workers started (by a command such as bootstrap_demo, or before a restart) has no
+        # message anywhere; waiting out the lease would only delay it.
+        unclaimed_since = max(unclaimed_since, started_at)
     stale = AudioFile.objects.filter(processing_status=AudioFile.Status.PROCESSING).filter(
         Q(lease_expires_at__lt=now)
-        | Q(lease_expires_at__isnull=True, confirmed_at__lt=now - settings.RELAY_PROCESSING_LEASE)
+        | Q(lease_expires_at__isnull=True, confirmed_at__lt=unclaimed_since)
     )
     return [str(pk) for pk in stale.values_list("pk", flat=True)]

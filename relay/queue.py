@@ -8,10 +8,12 @@ process of their own (with Redis).
 
 import logging
 import threading
+from datetime import datetime
 
 import dramatiq
 from django.conf import settings
 from django.db import close_old_connections
+from django.utils import timezone
 from django.utils.module_loading import import_string
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
@@ -49,6 +51,13 @@ def build_broker(redis_url: str) -> dramatiq.Broker:
 
 broker = build_broker(settings.REDIS_URL)
 dramatiq.set_broker(broker)
+_workers_started_at: datetime | None = None
+
+
+def in_memory_workers_started_at() -> datetime | None:
+    """When this process's workers started, if its messages live in memory (the embedded
+    mode); None with Redis or before any worker started here."""
+    return _workers_started_at if isinstance(broker, StubBroker) else None
 
 
 def load_actors() -> None:
@@ -97,6 +106,8 @@ class Workers:
         self.queues = queues
 
     def start(self) -> "Workers":
+        global _workers_started_at
+        _workers_started_at = timezone.now()
         self.worker.start()
         self.sweeper.start()
         sweep_once()  # pick up whatever the previous run left behind

@@ -97,6 +97,16 @@ def _record_use(api_key: ApiKey, now: datetime) -> None:
 
 
 @transaction.atomic
+def make_operator(*, user: AbstractBaseUser) -> AbstractBaseUser:
+    """Make `user` an operator of this install: staff and superuser, so it can use /admin/.
+    Idempotent."""
+    if not (user.is_staff and user.is_superuser):
+        user.is_staff = user.is_superuser = True
+        user.save(update_fields=["is_staff", "is_superuser"])
+        logger.info("user %s is now an operator (staff, superuser)", user.pk)
+    return user
+
+
 def create_tenant(*, name: str, email: str, password: str | None = None) -> CreatedTenant:
     """A tenant with one admin user (login = email) and an API key with every scope."""
     name = name.strip()

@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -58,19 +58,22 @@ class LiveRelay:
     login: str = ""
     password: str = ""
     env: Mapping[str, str] = field(default_factory=dict)  # for manage() against this Relay
+    bootstrap_output: str = ""
 
     def client(self) -> "RelayClient":
         return RelayClient(self.base_url, self.api_key)
 
 
 @contextlib.contextmanager
-def running_relay(env: Mapping[str, str]) -> Iterator[LiveRelay]:
-    """Migrates, bootstraps the demo tenant and serves on a free 127.0.0.1 port until exit.
-    The server's output goes to RELAY_DATA_DIR/serve.log."""
+def running_relay(
+    env: Mapping[str, str], *, bootstrap_args: Sequence[str] = ()
+) -> Iterator[LiveRelay]:
+    """Migrates, bootstraps the demo tenant (with `bootstrap_args`) and serves on a free
+    127.0.0.1 port until exit. The server's output goes to RELAY_DATA_DIR/serve.log."""
     port = free_port()
     env = {**env, "RELAY_PUBLIC_URL": f"http://127.0.0.1:{port}"}
     manage("migrate", "--noinput", env=env)
-    credentials = manage("bootstrap_demo", env=env)
+    credentials = manage("bootstrap_demo", *bootstrap_args, env=env)
     printed = _printed_credentials(credentials)
     log_path = Path(env["RELAY_DATA_DIR"]) / "serve.log"
     with log_path.open("ab") as log:
@@ -90,6 +93,7 @@ def running_relay(env: Mapping[str, str]) -> Iterator[LiveRelay]:
             login=printed["Login"],
             password=printed["Password"],
             env=env,
+            bootstrap_output=credentials,
         )
     finally:
         server.terminate()

@@ -541,6 +541,23 @@ def test_a_file_whose_worker_died_is_recovered_by_the_sweep(
     assert AudioFile.objects.get(pk=audio_id).processing_status == "ready"
 
 
+def test_embedded_workers_take_files_confirmed_before_they_started_at_once(
+    api_client, client, dataset, tmp_path, monkeypatch, django_capture_on_commit_callbacks
+):
+    # Confirmed by another process (bootstrap_demo, a shell) whose in-memory message is gone.
+    before = upload(api_client, client, dataset, write_wav(tmp_path / "a.wav", seconds=0.5))
+    confirm(api_client, dataset, before, django_capture_on_commit_callbacks)
+    monkeypatch.setattr(queue, "_workers_started_at", timezone.now())  # serve starts its workers
+    after = upload(api_client, client, dataset, write_wav(tmp_path / "b.wav", seconds=0.5))
+    confirm(api_client, dataset, after, django_capture_on_commit_callbacks)
+    queue.broker.flush_all()
+
+    assert processing.audio_needing_a_worker() == [before]  # the other's message is in flight
+    # With Redis (a broker that is not the in-memory one) messages outlive processes.
+    monkeypatch.setattr(queue, "StubBroker", type("OtherBroker", (), {}))
+    assert processing.audio_needing_a_worker() == []
+
+
 def test_a_file_that_keeps_killing_its_worker_ends_failed(
     api_client, client, dataset, tmp_path, settings, django_capture_on_commit_callbacks
 ):

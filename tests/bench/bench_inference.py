@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.bench.bench_processing import SINGLE_THREAD_ENV, machine, write_long_wav
+from tests.bench.bench_processing import SINGLE_THREAD_ENV, machine, short_speech, write_long_wav
 
 TYPES = ("click", "dropout", "clipping", "long_pause", "stutter")
 CONFIG = {"threshold": None, "merge_window_ms": 200, "min_duration_ms": 50}
@@ -146,14 +146,8 @@ def main() -> None:
             long_names.append(f"{minutes}-minute file")
             results[long_names[-1]] = run_case([path])
             path.unlink()
-        import numpy as np
-
-        lengths = np.random.default_rng(1).uniform(5, 20, short_count)
-        shorts = []
-        for index, seconds in enumerate(lengths):
-            shorts.append(folder_path / f"short{index}.wav")
-            write_long_wav(shorts[-1], seconds=round(seconds), sample_rate=SAMPLE_RATE, channels=1)
-        short_name = f"{short_count} files of 5-20 s"
+        shorts = short_speech(folder_path, count=short_count, sample_rate=SAMPLE_RATE)
+        short_name = f"{short_count} TTS files of 5-20 s"
         results[short_name] = run_case(shorts)
     print(f"machine: {machine()}; 24 kHz mono 16-bit WAV; one core")
     header = (

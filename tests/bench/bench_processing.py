@@ -6,7 +6,9 @@ before numpy loads), which reports its CPU time (`time.process_time`, user + sys
 second on one core: the median of three passes for the long files, one pass over the short ones.
 The one-time imports and JIT (librosa pulls in numba and scipy) are paid on a one-second file
 before the clock starts and reported as "first-file CPU s": a worker is a long-lived process.
-No Django is imported. The audio is generated into a temporary folder and deleted.
+No Django is imported. The audio is generated into a temporary folder and deleted: the long
+files are gated tones (an hour of TTS would take long to make), the short ones real TTS speech
+with injected artifacts from `datasets.synthetic` (`short_speech`).
 """
 
 import argparse
@@ -52,6 +54,27 @@ def write_long_wav(
             envelope = (np.sin(2 * np.pi * 0.7 * t) > -0.2).astype(np.float32)
             tone = 0.25 * np.sin(2 * np.pi * 180 * t) + 0.05 * rng.standard_normal(frames)
             out.write(np.tile((tone * envelope)[:, None], (1, channels)).astype(np.float32))
+
+
+def short_speech(
+    folder: Path, *, count: int, sample_rate: int, channels: int = 1, seed: int = 1
+) -> list[Path]:
+    """`count` clips of 5-20 s of `datasets.synthetic` speech (the public profile's voices and
+    artifacts) as PCM16 WAV at `sample_rate`, as TTS engines write them."""
+    from datasets.synthetic import generate_corpus, load_profile
+
+    profile = {
+        **load_profile("public").source,
+        "name": "bench-short",
+        "n_clips": count,
+        "test_fraction": 0.0,
+        "duration_s": [5, 20],
+        "sample_rates": [sample_rate],
+        "channels": [channels],
+        "formats": ["wav_pcm16"],
+    }
+    corpus = generate_corpus(folder / "short", profile=profile, seed=seed, jobs=os.cpu_count())
+    return sorted(corpus.glob("*.wav"))
 
 
 def measure(paths: list[Path], repeats: int = 1) -> dict[str, object]:
@@ -161,14 +184,8 @@ def main() -> None:
             long_names.append(f"{minutes}-minute 44.1 kHz stereo WAV")
             results[long_names[-1]] = run_case([path], repeats=3)
             path.unlink()
-        import numpy as np
-
-        lengths = np.random.default_rng(1).uniform(5, 20, short_count)
-        shorts = []
-        for index, seconds in enumerate(lengths):
-            shorts.append(folder_path / f"short{index}.wav")
-            write_long_wav(shorts[-1], seconds=round(seconds), sample_rate=22_050, channels=1)
-        short_name = f"{short_count} files of 5-20 s (22.05 kHz mono WAV)"
+        shorts = short_speech(folder_path, count=short_count, sample_rate=22_050)
+        short_name = f"{short_count} TTS files of 5-20 s (22.05 kHz mono WAV)"
         results[short_name] = run_case(shorts)
     print(f"machine: {machine()}")
     print(
