@@ -9,7 +9,7 @@ from rest_framework import serializers
 
 from datasets import formats
 from datasets.models import ArtifactType, AudioFile, Dataset
-from relay.api.fields import TextField, first_forbidden_character
+from relay.api.fields import FileSizeField, TextField, first_forbidden_character
 
 ARTIFACT_TYPE_NAME_PATTERN = r"^[A-Za-z0-9_-]+$"
 COLOR_PATTERN = r"^#[0-9A-Fa-f]{6}$"
@@ -149,7 +149,7 @@ def _has_forbidden_text(value: object) -> bool:
 class AudioUploadUrlSerializer(serializers.Serializer):
     filename = TextField(min_length=1, max_length=255)
     content_type = TextField(min_length=1, max_length=100)
-    file_size = serializers.IntegerField(min_value=0, help_text="Size of the file in bytes.")
+    file_size = FileSizeField()
     metadata = MetadataField(required=False)
 
 

@@ -6,7 +6,7 @@ from rest_framework import serializers
 from datasets.serializers import MetadataField
 from inference.exports import FORMATS
 from inference.models import InferenceFile, InferenceJob
-from relay.api.fields import TextField
+from relay.api.fields import FileSizeField, TextField
 
 MAX_DURATION_SETTING_MS = 10_000
 MAX_AUDIO_IDS = 1_000
@@ -206,7 +206,7 @@ class InferenceJobDetailSerializer(InferenceJobSerializer):
 class InferenceUploadUrlSerializer(serializers.Serializer):
     filename = TextField(min_length=1, max_length=255)
     content_type = TextField(min_length=1, max_length=100)
-    file_size_bytes = serializers.IntegerField(min_value=0, help_text="Size of the file in bytes.")
+    file_size_bytes = FileSizeField()
     metadata = MetadataField(required=False)
 
 

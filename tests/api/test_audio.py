@@ -241,9 +241,8 @@ def write_bytes(path: Path, content: bytes) -> Path:
     [
         ("corrupt.wav", b"RIFF\x00\x00\x00\x00WAVEfmt garbage" + bytes(range(256)) * 4),
         ("notes.wav", b"These are my notes, not audio.\n" * 20),
-        ("empty.wav", b""),
     ],
-    ids=["corrupt-bytes", "text-named-wav", "zero-bytes"],
+    ids=["corrupt-bytes", "text-named-wav"],
 )
 def test_undecodable_files_fail_with_a_readable_message(
     api_client, client, dataset, tmp_path, django_capture_on_commit_callbacks, name, content
