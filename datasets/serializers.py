@@ -10,6 +10,7 @@ from rest_framework import serializers
 from datasets import formats
 from datasets.models import ArtifactType, AudioFile, Dataset
 from relay.api.fields import FileSizeField, TextField, first_forbidden_character
+from relay.api.parsing import AllErrorsSerializer
 
 ARTIFACT_TYPE_NAME_PATTERN = r"^[A-Za-z0-9_-]+$"
 COLOR_PATTERN = r"^#[0-9A-Fa-f]{6}$"
@@ -146,11 +147,31 @@ def _has_forbidden_text(value: object) -> bool:
     return False
 
 
-class AudioUploadUrlSerializer(serializers.Serializer):
+class UploadRequestSerializer(AllErrorsSerializer):
+    """A file to upload: its name, audio content type (matching the name's extension), size in
+    bytes and optional metadata."""
+
+    # Both upload flows (dataset audio, inference files) ask this; the format check runs with
+    # the field checks, so one 422 names every problem.
+
     filename = TextField(min_length=1, max_length=255)
     content_type = TextField(min_length=1, max_length=100)
-    file_size = FileSizeField()
     metadata = MetadataField(required=False)
+
+    def validate(self, attrs: dict) -> dict:
+        if "filename" in attrs and "content_type" in attrs:
+            problems = formats.upload_format_problems(
+                filename=attrs["filename"], content_type=attrs["content_type"]
+            )
+            if problems:
+                raise serializers.ValidationError(
+                    {field: [msg] for field, msg in problems}, code="unsupported_format"
+                )
+        return attrs
+
+
+class AudioUploadUrlSerializer(UploadRequestSerializer):
+    file_size = FileSizeField()
 
 
 class AudioConfirmSerializer(serializers.Serializer):
@@ -241,7 +262,7 @@ class DownloadUrlSerializer(serializers.Serializer):
 DATA_URL_PATTERN = re.compile(r"data:([\w.+-]+/[\w.+-]+)(?:;[^,;]*)*;base64,(.*)", re.DOTALL)
 
 
-class InlineUploadSerializer(serializers.Serializer):
+class InlineUploadSerializer(AllErrorsSerializer):
     """`files` are data URLs (`data:audio/wav;base64,...`); `filenames` and `metadata`, when
     given, hold one entry per file."""
 
@@ -252,21 +273,26 @@ class InlineUploadSerializer(serializers.Serializer):
     metadata = serializers.ListField(child=MetadataField(), required=False)
 
     def validate(self, attrs: dict) -> dict:
+        if "files" not in attrs:  # only the other fields' checks can run
+            return attrs
         count = len(attrs["files"])
-        for field in ("filenames", "metadata"):
-            if field in attrs and len(attrs[field]) != count:
-                raise serializers.ValidationError(
-                    {field: [f"Give one entry per file ({count}), or leave it out."]}
-                )
-        decoded, errors = [], {}
+        errors: dict = {
+            field: [f"Give one entry per file ({count}), or leave it out."]
+            for field in ("filenames", "metadata")
+            if field in attrs and len(attrs[field]) != count
+        }
+        filenames = attrs["filenames"] if "filenames" in attrs and "filenames" not in errors else []
+        decoded, file_errors = [], {}
         for index, data_url in enumerate(attrs["files"]):
-            filename = attrs["filenames"][index] if "filenames" in attrs else None
+            filename = filenames[index] if filenames else None
             try:
                 decoded.append(_decode_inline_file(data_url, filename, index))
             except serializers.ValidationError as error:
-                errors[index] = error.detail
+                file_errors[index] = error.detail
+        if file_errors:
+            errors["files"] = file_errors
         if errors:
-            raise serializers.ValidationError({"files": errors})
+            raise serializers.ValidationError(errors)
         metadata = attrs.get("metadata") or [{}] * count
         return {"files": [(*item, meta) for item, meta in zip(decoded, metadata, strict=True)]}
 

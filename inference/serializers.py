@@ -3,10 +3,10 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from datasets.serializers import MetadataField
+from datasets.serializers import UploadRequestSerializer
 from inference.exports import FORMATS
 from inference.models import InferenceFile, InferenceJob
-from relay.api.fields import FileSizeField, TextField
+from relay.api.fields import FileSizeField
 
 MAX_DURATION_SETTING_MS = 10_000
 MAX_AUDIO_IDS = 1_000
@@ -203,11 +203,8 @@ class InferenceJobDetailSerializer(InferenceJobSerializer):
         return self.context["has_more_files"]
 
 
-class InferenceUploadUrlSerializer(serializers.Serializer):
-    filename = TextField(min_length=1, max_length=255)
-    content_type = TextField(min_length=1, max_length=100)
+class InferenceUploadUrlSerializer(UploadRequestSerializer):
     file_size_bytes = FileSizeField()
-    metadata = MetadataField(required=False)
 
 
 class InferenceUploadTargetSerializer(serializers.Serializer):

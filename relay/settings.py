@@ -286,6 +286,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # `<id:…>` path segments are UUIDs; a malformed one is answered like an unknown one (404).
+    "PATH_CONVERTER_OVERRIDES": {"id": {"type": "string", "format": "uuid"}},
     "ENUM_NAME_OVERRIDES": {
         "ApiKeyScopeEnum": "tenants.models.Scope",
         "TrainingJobStatusEnum": "training.models.TrainingJob.Status",

@@ -1,10 +1,12 @@
 """Request parsing: a strict JSON parser, and body and query checks that raise `Invalid`."""
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from rest_framework import serializers
 from rest_framework.exceptions import ParseError
+from rest_framework.fields import SkipField
 from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 
@@ -47,6 +49,66 @@ def json_object_body(request: Request) -> dict:
 def parse_query(serializer_class: type[serializers.Serializer], request: Request) -> dict:
     """Validated query parameters, or `Invalid` with `["query", name]` locations."""
     return _validate(serializer_class(data=request.query_params.dict()), ["query"])
+
+
+def parse_query_and_body(
+    query_class: type[serializers.Serializer],
+    body_class: type[serializers.Serializer],
+    request: Request,
+) -> tuple[dict, dict]:
+    """Both validated, or one `Invalid` listing every failing query parameter and body field."""
+    parsed: list[dict] = []
+    items: list[dict[str, object]] = []
+    for parse, serializer_class in ((parse_query, query_class), (parse_body, body_class)):
+        try:
+            parsed.append(parse(serializer_class, request))
+        except Invalid as error:
+            items.extend(error.items)
+    if items:
+        raise Invalid(items)
+    return parsed[0], parsed[1]
+
+
+class AllErrorsSerializer(serializers.Serializer):
+    """A serializer whose cross-field `validate()` also runs when some fields failed, on the
+    fields that passed, so one 422 lists field and cross-field problems together.
+
+    DRF runs `validate()` only once every field is valid. Subclasses' `validate()` must therefore
+    skip a check whose fields are absent from `attrs`.
+    """
+
+    def to_internal_value(self, data: object) -> dict:
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            if not isinstance(error.detail, dict) or not isinstance(data, Mapping):
+                raise
+            try:
+                self.validate(self._fields_that_pass(data, failed=error.detail))
+            except serializers.ValidationError as cross:
+                raise serializers.ValidationError(_merged(error.detail, cross.detail)) from None
+            raise
+
+    def _fields_that_pass(self, data: Mapping, *, failed: Mapping) -> dict:
+        passed: dict = {}
+        for field in self._writable_fields:
+            if field.field_name in failed:
+                continue
+            try:
+                value = field.run_validation(field.get_value(data))
+            except (serializers.ValidationError, SkipField):
+                continue
+            self.set_value(passed, field.source_attrs, value)
+        return passed
+
+
+def _merged(field_errors: dict, cross_errors: object) -> dict:
+    merged = dict(field_errors)
+    if not isinstance(cross_errors, dict):
+        cross_errors = {"non_field_errors": cross_errors}
+    for name, errors in cross_errors.items():
+        merged.setdefault(name, errors)
+    return merged
 
 
 def _validate(serializer: serializers.Serializer, root: list[str | int]) -> dict:

@@ -273,10 +273,12 @@ class AudioUploadTarget(TypedDict):
 
 
 class AudioUploadUrlRequest(TypedDict):
+    """A file to upload: its name, audio content type (matching the name's extension), size in"""
+
     filename: str
     content_type: str
-    file_size: int
     metadata: NotRequired[Any]
+    file_size: int
 
 
 class CreatedApiKey(TypedDict):
@@ -454,10 +456,12 @@ class InferenceUploadTarget(TypedDict):
 
 
 class InferenceUploadUrlRequest(TypedDict):
+    """A file to upload: its name, audio content type (matching the name's extension), size in"""
+
     filename: str
     content_type: str
-    file_size_bytes: int
     metadata: NotRequired[Any]
+    file_size_bytes: int
 
 
 class InlineUploadRequest(TypedDict):
