@@ -11,11 +11,18 @@ from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 
 from relay.api.errors import validation_items
+from relay.json_depth import json_depth_exceeds
 from relay.errors import Invalid
 
 
+# Deeper than any real request (the deepest, metadata, is a few levels) and far below where
+# Python's recursive JSON decoder overflows its stack.
+MAX_JSON_DEPTH = 400
+
+
 class StrictJSONParser(JSONParser):
-    """JSON that is JSON: UTF-8, and no NaN or Infinity, which no other client could read back.
+    """JSON that is JSON: UTF-8, no NaN or Infinity, which no other client could read back, and
+    nesting of at most MAX_JSON_DEPTH levels, checked before the recursive decoder runs.
 
     Size limits are checked before the body is read, by `TenantApiView`.
     """
@@ -23,8 +30,17 @@ class StrictJSONParser(JSONParser):
     def parse(self, stream, media_type=None, parser_context=None):
         raw = stream.read() if stream is not None else b""
         try:
-            return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
-        except (UnicodeDecodeError, ValueError) as error:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise ParseError(f"Request body is not valid JSON: {error}") from None
+        if json_depth_exceeds(text, MAX_JSON_DEPTH):
+            raise ParseError(
+                f"Request body is nested more than {MAX_JSON_DEPTH} levels deep; "
+                "no Relay request needs that."
+            )
+        try:
+            return json.loads(text, parse_constant=_reject_constant)
+        except ValueError as error:
             raise ParseError(f"Request body is not valid JSON: {error}") from None
 
 

@@ -160,3 +160,25 @@ def test_query_and_body_problems_are_reported_together(api_client, dataset):
         ("body", "format"),
         ("query", "dry_run"),
     ]
+
+
+# --- 11a: a deeply nested body is a 400, never a RecursionError --------------------------------
+
+
+@pytest.mark.parametrize(
+    "body", ["[" * 100_000, '{"a":' * 50_000 + "1" + "}" * 50_000], ids=["arrays", "objects"]
+)
+def test_a_deeply_nested_json_body_is_400(api_client, body):
+    response = api_client.post(DATASETS, body, content_type="application/json")
+
+    assert "nested more than 400 levels" in assert_detail(response, 400)
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting(api_client):
+    body = {
+        "name": "[" * 150,
+        "description": "{" * 500 + "[" * 500,
+        "artifact_types": [{"name": "click"}],
+    }
+
+    assert api_client.post(DATASETS, body, "json").status_code == 201
