@@ -11,9 +11,8 @@ from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 
 from relay.api.errors import validation_items
-from relay.json_depth import json_depth_exceeds
 from relay.errors import Invalid
-
+from relay.json_depth import json_depth_exceeds
 
 # Deeper than any real request (the deepest, metadata, is a few levels) and far below where
 # Python's recursive JSON decoder overflows its stack.
