@@ -23,6 +23,7 @@ from django.core.files.storage import FileSystemStorage
 from django.urls import reverse
 
 from relay import signing
+from relay.proxies import link_base_url
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ class ObjectStore(Protocol):
 
 
 def _absolute(path: str) -> str:
-    return settings.RELAY_PUBLIC_URL.rstrip("/") + path
+    return link_base_url() + path
 
 
 class LocalObjectStore:
