@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import re
+import tempfile
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -22,6 +23,20 @@ from typing import IO
 from relay.errors import FIELD_REQUIRED
 
 FORMATS = ("json", "csv", "dcase", "audacity", "raven")
+CONTENT_TYPES = {
+    "json": "application/json",
+    "csv": "text/csv; charset=utf-8",
+    "dcase": "text/tab-separated-values; charset=utf-8",
+    "audacity": "application/zip",
+    "raven": "text/tab-separated-values; charset=utf-8",
+}
+EXTENSIONS = {
+    "json": "json",
+    "csv": "csv",
+    "dcase": "tsv",
+    "audacity": "zip",
+    "raven": "selections.txt",
+}
 
 CSV_COLUMNS = (
     "filename",
@@ -316,6 +331,21 @@ def write_audacity_zip(
         finally:
             if member is not None:
                 member.close()
+
+
+def audacity_zip_blocks(
+    rows: Iterable[ExportRow],
+    *,
+    member_names: Mapping[str, str],
+    block_bytes: int,
+    spool_bytes: int,
+) -> Iterator[bytes]:
+    """`write_audacity_zip` as blocks of bytes, spooled to disk past `spool_bytes`."""
+    with tempfile.SpooledTemporaryFile(max_size=spool_bytes) as spool:
+        write_audacity_zip(rows, member_names=member_names, out=spool)
+        spool.seek(0)
+        while block := spool.read(block_bytes):
+            yield block
 
 
 # --- parsing

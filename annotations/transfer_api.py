@@ -17,6 +17,7 @@ from annotations import transfer
 from annotations.api import AnnotationSetScopedApi
 from annotations.label_formats import FORMATS
 from annotations.serializers import AnnotationSetSerializer
+from relay.api.fields import ChoiceField
 from relay.api.parsing import StrictJSONParser, parse_query, parse_query_and_body
 from relay.api.schema import error_responses
 
@@ -44,12 +45,12 @@ class IgnoreFormatParameterNegotiation(DefaultContentNegotiation):
 
 
 class AnnotationExportQuerySerializer(serializers.Serializer):
-    format = serializers.ChoiceField(choices=FORMATS, default="json", help_text=FORMAT_HELP)
+    format = ChoiceField(choices=FORMATS, default="json", help_text=FORMAT_HELP)
 
 
 class AnnotationImportFormSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="The label file (for audacity, a .zip or one .txt).")
-    format = serializers.ChoiceField(choices=FORMATS, help_text=FORMAT_HELP)
+    format = ChoiceField(choices=FORMATS, help_text=FORMAT_HELP)
 
 
 class AnnotationImportQuerySerializer(serializers.Serializer):

@@ -9,7 +9,7 @@ from rest_framework import serializers
 
 from datasets import formats
 from datasets.models import ArtifactType, AudioFile, Dataset
-from relay.api.fields import FileSizeField, TextField, first_forbidden_character
+from relay.api.fields import ChoiceField, FileSizeField, TextField, first_forbidden_character
 from relay.api.parsing import AllErrorsSerializer
 
 ARTIFACT_TYPE_NAME_PATTERN = r"^[A-Za-z0-9_-]+$"
@@ -184,7 +184,7 @@ class AudioUpdateSerializer(serializers.Serializer):
 
 
 class AudioQuerySerializer(serializers.Serializer):
-    processing_status = serializers.ChoiceField(choices=AudioFile.Status.choices, required=False)
+    processing_status = ChoiceField(choices=AudioFile.Status.choices, required=False)
     search = TextField(max_length=200, required=False, allow_blank=True)
     without_inference_by = serializers.UUIDField(
         required=False,
@@ -205,7 +205,7 @@ class PeaksQuerySerializer(serializers.Serializer):
 
 
 class DownloadQuerySerializer(serializers.Serializer):
-    variant = serializers.ChoiceField(choices=["original", "normalized"], default="original")
+    variant = ChoiceField(choices=["original", "normalized"], default="original")
 
 
 class AudioFileSerializer(serializers.ModelSerializer):

@@ -6,7 +6,7 @@ from rest_framework import serializers
 from datasets.serializers import UploadRequestSerializer
 from inference.exports import FORMATS
 from inference.models import InferenceFile, InferenceJob
-from relay.api.fields import FileSizeField
+from relay.api.fields import ChoiceField, FileSizeField
 
 MAX_DURATION_SETTING_MS = 10_000
 MAX_AUDIO_IDS = 1_000
@@ -91,11 +91,11 @@ class InferenceJobCreateSerializer(serializers.Serializer):
 
 class InferenceJobQuerySerializer(serializers.Serializer):
     model_id = serializers.UUIDField(required=False)
-    status = serializers.ChoiceField(choices=InferenceJob.Status.choices, required=False)
+    status = ChoiceField(choices=InferenceJob.Status.choices, required=False)
 
 
 class InferenceFileQuerySerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=InferenceFile.Status.choices, required=False)
+    status = ChoiceField(choices=InferenceFile.Status.choices, required=False)
 
 
 class InferenceConfigSerializer(serializers.Serializer):
@@ -232,12 +232,13 @@ class InferenceFileListSerializer(serializers.Serializer):
 
 
 class DetectionExportQuerySerializer(serializers.Serializer):
-    format = serializers.ChoiceField(
+    format = ChoiceField(
         choices=FORMATS,
         default="json",
         help_text="json: {job, detections: [...]}; csv: file_id, filename, artifact_type, "
         "start_ms, end_ms, confidence; dcase: DCASE/sed_eval TSV (filename, onset, offset, "
-        "event_label) in seconds.",
+        "event_label) in seconds; audacity: a zip of Audacity label tracks, one per file; raven: "
+        "a Raven selection table. The label formats are the ones annotation sets export.",
     )
 
 

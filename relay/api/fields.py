@@ -47,6 +47,24 @@ class TextField(serializers.CharField):
         return text
 
 
+class ChoiceField(serializers.ChoiceField):
+    """DRF's ChoiceField whose error lists the valid choices, so a client can correct itself."""
+
+    default_error_messages = {
+        "invalid_choice": '"{input}" is not a valid choice; use one of: {choices}.',
+    }
+
+    def to_internal_value(self, data: object) -> object:
+        if data == "" and self.allow_blank:
+            return ""
+        try:
+            return self.choice_strings_to_values[str(data)]
+        except KeyError:
+            self.fail(
+                "invalid_choice", input=data, choices=", ".join(self.choice_strings_to_values)
+            )
+
+
 class FileSizeField(serializers.IntegerField):
     """A declared upload size in bytes: at least 1, since an empty file holds no audio.
 
