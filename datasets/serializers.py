@@ -188,8 +188,9 @@ class AudioQuerySerializer(serializers.Serializer):
     search = TextField(max_length=200, required=False, allow_blank=True)
     without_inference_by = serializers.UUIDField(
         required=False,
-        help_text="A model id: only the audio that model has not run on yet (no completed or "
-        "running inference file of any of its jobs).",
+        help_text="A model id: only the ready audio that model has not run on yet (no "
+        "completed or running inference file of any of its jobs), which files/from-dataset "
+        "takes as it is. Pending, processing and failed audio is left out.",
     )
 
 
