@@ -10,7 +10,7 @@ from rest_framework import serializers
 from datasets import formats
 from datasets.models import ArtifactType, AudioFile, Dataset
 from relay.api.fields import ChoiceField, FileSizeField, TextField, first_forbidden_character
-from relay.api.parsing import AllErrorsSerializer
+from relay.api.parsing import AliasesMixin, AllErrorsSerializer
 
 ARTIFACT_TYPE_NAME_PATTERN = r"^[A-Za-z0-9_-]+$"
 COLOR_PATTERN = r"^#[0-9A-Fa-f]{6}$"
@@ -170,12 +170,21 @@ class UploadRequestSerializer(AllErrorsSerializer):
         return attrs
 
 
-class AudioUploadUrlSerializer(UploadRequestSerializer):
-    file_size = FileSizeField()
+class AudioUploadUrlSerializer(AliasesMixin, UploadRequestSerializer):
+    """A file to upload into the dataset. `file_size_bytes` (inference's name) is accepted for
+    `file_size`."""
+
+    aliases = {"file_size_bytes": "file_size"}
+    file_size = FileSizeField(
+        help_text="Size of the file in bytes (at least 1); also accepted as file_size_bytes."
+    )
 
 
-class AudioConfirmSerializer(serializers.Serializer):
-    audio_id = serializers.UUIDField()
+class AudioConfirmSerializer(AliasesMixin, serializers.Serializer):
+    """The uploaded audio to confirm. `file_id` (inference's name) is accepted for `audio_id`."""
+
+    aliases = {"file_id": "audio_id"}
+    audio_id = serializers.UUIDField(help_text="The upload's audio_id; also accepted as file_id.")
 
 
 class AudioUpdateSerializer(serializers.Serializer):

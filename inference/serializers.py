@@ -7,6 +7,7 @@ from datasets.serializers import UploadRequestSerializer
 from inference.exports import FORMATS
 from inference.models import InferenceFile, InferenceJob
 from relay.api.fields import ChoiceField, FileSizeField
+from relay.api.parsing import AliasesMixin
 
 MAX_DURATION_SETTING_MS = 10_000
 MAX_AUDIO_IDS = 1_000
@@ -203,8 +204,14 @@ class InferenceJobDetailSerializer(InferenceJobSerializer):
         return self.context["has_more_files"]
 
 
-class InferenceUploadUrlSerializer(UploadRequestSerializer):
-    file_size_bytes = FileSizeField()
+class InferenceUploadUrlSerializer(AliasesMixin, UploadRequestSerializer):
+    """A file to upload into the job. `file_size` (datasets' name) is accepted for
+    `file_size_bytes`."""
+
+    aliases = {"file_size": "file_size_bytes"}
+    file_size_bytes = FileSizeField(
+        help_text="Size of the file in bytes (at least 1); also accepted as file_size."
+    )
 
 
 class InferenceUploadTargetSerializer(serializers.Serializer):
@@ -214,8 +221,11 @@ class InferenceUploadTargetSerializer(serializers.Serializer):
     expires_in = serializers.IntegerField(help_text="Seconds until the upload URL expires.")
 
 
-class InferenceConfirmSerializer(serializers.Serializer):
-    file_id = serializers.UUIDField()
+class InferenceConfirmSerializer(AliasesMixin, serializers.Serializer):
+    """The uploaded file to confirm. `audio_id` (datasets' name) is accepted for `file_id`."""
+
+    aliases = {"audio_id": "file_id"}
+    file_id = serializers.UUIDField(help_text="The upload's file_id; also accepted as audio_id.")
 
 
 class InferenceFromDatasetSerializer(serializers.Serializer):

@@ -117,6 +117,44 @@ class AllErrorsSerializer(serializers.Serializer):
         return passed
 
 
+class AliasesMixin:
+    """Accepts `aliases` (`{"alias": "field"}`) as other names of a field: the two upload flows
+    name the same things differently, and each takes the other's names. Errors are reported at
+    the name the client sent. Both names with different values is an error at the alias."""
+
+    aliases: dict[str, str] = {}
+
+    def to_internal_value(self, data: object) -> dict:
+        if not isinstance(data, Mapping):
+            return super().to_internal_value(data)
+        data = dict(data.items())
+        sent_as: dict[str, str] = {}
+        conflicts = {}
+        for alias, name in self.aliases.items():
+            if alias not in data:
+                continue
+            value = data.pop(alias)
+            if name in data and data[name] != value:
+                conflicts[alias] = [
+                    serializers.ErrorDetail(
+                        f"{alias} is another name for {name}; send one of them.", code="conflict"
+                    )
+                ]
+                continue
+            data[name] = value
+            sent_as[name] = alias
+        try:
+            validated = super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            if not isinstance(error.detail, dict):
+                raise
+            renamed = {sent_as.get(key, key): value for key, value in error.detail.items()}
+            raise serializers.ValidationError({**renamed, **conflicts}) from None
+        if conflicts:
+            raise serializers.ValidationError(conflicts)
+        return validated
+
+
 def _merged(field_errors: dict, cross_errors: object) -> dict:
     merged = dict(field_errors)
     if not isinstance(cross_errors, dict):

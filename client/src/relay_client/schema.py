@@ -243,6 +243,8 @@ class ArtifactTypeInputRequest(TypedDict):
 
 
 class AudioConfirmRequest(TypedDict):
+    """The uploaded audio to confirm. `file_id` (inference's name) is accepted for `audio_id`."""
+
     audio_id: str
 
 
@@ -273,7 +275,7 @@ class AudioUploadTarget(TypedDict):
 
 
 class AudioUploadUrlRequest(TypedDict):
-    """A file to upload: its name, audio content type (matching the name's extension), size in"""
+    """A file to upload into the dataset. `file_size_bytes` (inference's name) is accepted for"""
 
     filename: str
     content_type: str
@@ -346,6 +348,8 @@ class InferenceConfigInputRequest(TypedDict):
 
 
 class InferenceConfirmRequest(TypedDict):
+    """The uploaded file to confirm. `audio_id` (datasets' name) is accepted for `file_id`."""
+
     file_id: str
 
 
@@ -456,7 +460,7 @@ class InferenceUploadTarget(TypedDict):
 
 
 class InferenceUploadUrlRequest(TypedDict):
-    """A file to upload: its name, audio content type (matching the name's extension), size in"""
+    """A file to upload into the job. `file_size` (datasets' name) is accepted for"""
 
     filename: str
     content_type: str
