@@ -124,7 +124,10 @@ class TrainingJobSerializer(serializers.ModelSerializer):
 
 
 class TrainedModelSerializer(serializers.ModelSerializer):
-    dataset_id = serializers.UUIDField()
+    dataset_id = serializers.UUIDField(
+        allow_null=True,
+        help_text="Null once the dataset has been deleted; the model stays usable.",
+    )
     training_job_id = serializers.UUIDField(allow_null=True)
     annotation_set_id = serializers.UUIDField(allow_null=True)
     artifact_types = serializers.ListField(child=serializers.CharField())

@@ -55,7 +55,7 @@ def make_untrained_model(*, tenant, dataset, types=TYPES, hidden_size=8) -> Trai
         feature_recipe_version=DEFAULT_RECIPE.version,
         file_size=len(data),
     )
-    path = Path(get_object_store().path(model_storage_prefix(tenant.pk, dataset.pk, model.pk)))
+    path = Path(get_object_store().path(model_storage_prefix(tenant.pk, model.pk)))
     path.mkdir(parents=True, exist_ok=True)
     (path / "model.pt").write_bytes(data)
     model.save()

@@ -539,7 +539,7 @@ class PaginatedInferenceJobList(TypedDict):
 class TrainedModel(TypedDict):
     id: str
     name: str
-    dataset_id: str
+    dataset_id: str | None
     training_job_id: str | None
     annotation_set_id: str | None
     artifact_types: list[str]
