@@ -225,6 +225,12 @@ class AudioFileSerializer(serializers.ModelSerializer):
     sample_rate = serializers.IntegerField(allow_null=True, **COUNT_FIELD)
     channels = serializers.IntegerField(allow_null=True, **COUNT_FIELD)
     processing_error = serializers.SerializerMethodField()
+    processing_warnings = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="Problems with a file that still became ready, e.g. a truncated WAV whose "
+        "present audio was kept. Empty for a sound file.",
+    )
 
     class Meta:
         model = AudioFile
@@ -236,6 +242,7 @@ class AudioFileSerializer(serializers.ModelSerializer):
             "file_size",
             "processing_status",
             "processing_error",
+            "processing_warnings",
             "duration_ms",
             "sample_rate",
             "channels",

@@ -370,6 +370,7 @@ def reprocess_audio(*, audio_ids: Sequence[object]) -> int:
                 adjust_dataset_totals(audio.dataset_id, count=-1, duration_ms=-audio.duration_ms)
             audio.processing_status = AudioFile.Status.PROCESSING
             audio.processing_error = ""
+            audio.processing_warnings = []
             audio.processing_attempts = 0
             audio.lease_expires_at = None
             audio.confirmed_at = timezone.now()

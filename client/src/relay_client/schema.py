@@ -259,6 +259,7 @@ class AudioFile(TypedDict):
     file_size: int
     processing_status: NotRequired[ProcessingStatusEnum]
     processing_error: str | None
+    processing_warnings: list[str]
     duration_ms: int | None
     sample_rate: int | None
     channels: int | None
