@@ -13,6 +13,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from relay.proxies import parse_networks
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -88,6 +90,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "relay.proxies.RequestLinksMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -247,7 +250,15 @@ if RELAY_INFERENCE_DEVICE not in {"auto", "cpu", "cuda"}:
     )
 # Files the job detail embeds (with their detections); GET .../files pages through all of them.
 RELAY_INFERENCE_EMBEDDED_FILES = env_int("RELAY_INFERENCE_EMBEDDED_FILES", 100)
-RELAY_PUBLIC_URL = env_str("RELAY_PUBLIC_URL", "http://127.0.0.1:8000")
+# Unset (the default), upload and download URLs follow each request's scheme and host (a
+# trusted proxy's X-Forwarded-Proto/-Host); set, they always use it.
+RELAY_PUBLIC_URL = env_str("RELAY_PUBLIC_URL", "")
+# Peers whose X-Forwarded-For/-Proto/-Host are believed: addresses or CIDRs, comma-separated.
+RELAY_TRUSTED_PROXIES = env_list("RELAY_TRUSTED_PROXIES", [])
+try:
+    parse_networks(tuple(RELAY_TRUSTED_PROXIES))
+except ValueError as error:
+    raise ImproperlyConfigured(f"RELAY_TRUSTED_PROXIES: {error}") from None
 # In-process worker threads for `serve` (embedded mode); 0 means workers run as their own processes.
 RELAY_EMBEDDED_WORKER_THREADS = env_int("RELAY_EMBEDDED_WORKER_THREADS", 0 if REDIS_URL else 2)
 
@@ -286,6 +297,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # `<id:…>` path segments are UUIDs; a malformed one is answered like an unknown one (404).
+    "PATH_CONVERTER_OVERRIDES": {"id": {"type": "string", "format": "uuid"}},
     "ENUM_NAME_OVERRIDES": {
         "ApiKeyScopeEnum": "tenants.models.Scope",
         "TrainingJobStatusEnum": "training.models.TrainingJob.Status",

@@ -28,7 +28,7 @@ from datasets.audio.features import DEFAULT_RECIPE
 from datasets.models import AudioFile
 from relay.leases import lease_heartbeat
 from relay.storage import get_object_store
-from training.models import TrainedModel, TrainingJob, model_storage_prefix
+from training.models import TrainedModel, TrainingJob, model_file_key, model_storage_prefix
 
 if TYPE_CHECKING:
     from training.ml.data import LabelledFile
@@ -223,13 +223,13 @@ def _finish_completed(*, job: TrainingJob, result: "TrainingResult") -> bool:
     from training.ml.model_file import save_model
 
     model_id = uuid.uuid4()
-    prefix = model_storage_prefix(job.tenant_id, job.dataset_id, model_id)
+    prefix = model_storage_prefix(job.tenant_id, model_id)
     data = save_model(result.model)
     store = get_object_store()
     with tempfile.TemporaryDirectory(prefix="relay-model-") as folder:
         path = Path(folder) / "model.pt"
         path.write_bytes(data)
-        store.save_file(f"{prefix}/model.pt", path)
+        store.save_file(model_file_key(job.tenant_id, model_id), path)
     metrics = json_safe(result.metrics)
     now = timezone.now()
     with transaction.atomic():
@@ -247,6 +247,7 @@ def _finish_completed(*, job: TrainingJob, result: "TrainingResult") -> bool:
                 content_hash=job.annotation_set.content_hash,
                 feature_recipe_version=result.model.metadata.recipe_version,
                 file_size=len(data),
+                file_key=model_file_key(job.tenant_id, model_id),
             )
             _ours(job).update(
                 status=TrainingJob.Status.COMPLETED,
