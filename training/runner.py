@@ -300,11 +300,11 @@ def json_safe(value: Any) -> Any:
 
 def jobs_needing_a_worker() -> list[str]:
     """Ids of jobs no live worker holds: running ones whose lease expired (their worker died)
-    and queued ones waiting longer than a lease (their message was lost)."""
+    and queued ones waiting longer than RELAY_REQUEUE_UNCLAIMED_AFTER (their message was lost)."""
     now = timezone.now()
-    lease = settings.RELAY_TRAINING_LEASE
+    unclaimed_since = now - settings.RELAY_REQUEUE_UNCLAIMED_AFTER
     stale = TrainingJob.objects.filter(
         Q(status=TrainingJob.Status.RUNNING, lease_expires_at__lt=now)
-        | Q(status=TrainingJob.Status.QUEUED, updated_at__lt=now - lease)
+        | Q(status=TrainingJob.Status.QUEUED, updated_at__lt=unclaimed_since)
     )
     return [str(pk) for pk in stale.values_list("pk", flat=True)]

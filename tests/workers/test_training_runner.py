@@ -161,7 +161,7 @@ def test_a_queued_job_whose_message_was_lost_is_sent_again(tenant, dataset, publ
     job = queued_job(tenant, dataset, published)
     queue.broker.flush_all()
     TrainingJob.objects.filter(pk=job.pk).update(
-        updated_at=timezone.now() - settings.RELAY_TRAINING_LEASE * 2
+        updated_at=timezone.now() - settings.RELAY_REQUEUE_UNCLAIMED_AFTER * 2
     )
 
     assert tasks.requeue_stuck_training() == 1
