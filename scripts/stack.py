@@ -525,7 +525,7 @@ class Stack:
     def web_answers(self) -> bool:
         import requests
 
-        return requests.get(f"{self.base_url}/login/", timeout=2).status_code == 200
+        return requests.get(f"{self.base_url}/readyz", timeout=5).status_code == 200
 
     def start_worker(self, queue_name: str) -> int:
         """`manage.py run_workers` for one queue; waits until it consumes. Returns its pid."""
