@@ -229,7 +229,7 @@ RELAY_SWEEP_INTERVAL_S = env_int("RELAY_SWEEP_INTERVAL_S", 10)
 RELAY_REQUEUE_UNCLAIMED_AFTER = timedelta(seconds=env_int("RELAY_REQUEUE_UNCLAIMED_AFTER_S", 300))
 # Dramatiq's Redis broker gives a worker process's unacknowledged messages to others once that
 # process has not been heard from for this long (every live consumer polls Redis each second).
-RELAY_BROKER_HEARTBEAT_TIMEOUT_S = env_int("RELAY_BROKER_HEARTBEAT_TIMEOUT_S", 30)
+RELAY_BROKER_HEARTBEAT_TIMEOUT_S = env_int("RELAY_BROKER_HEARTBEAT_TIMEOUT_S", 15)
 RELAY_MAX_PROCESSING_ATTEMPTS = env_int("RELAY_MAX_PROCESSING_ATTEMPTS", 3)
 # Functions the sweep calls to re-enqueue work whose message was lost or whose worker died.
 RELAY_SWEEPS = [

@@ -105,7 +105,7 @@ def venv_program(name: str) -> str:
     return found
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -263,7 +263,7 @@ class Stack:
         """Signals the process `name` (SIGTERM; PostgreSQL gets SIGINT, its fast shutdown), waits
         for it to end, and kills it if it does not within STOP_DEADLINE_S."""
         pid = self.pids.pop(name, None)
-        if pid is None or not _alive(pid):
+        if pid is None or not alive(pid):
             return False
         if name == "postgres" and sig == signal.SIGTERM:
             sig = signal.SIGINT
@@ -286,7 +286,7 @@ class Stack:
         while time.monotonic() < deadline:
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(pid, os.WNOHANG)  # reap it when it is our child
-            if not _alive(pid):
+            if not alive(pid):
                 return True
             time.sleep(0.05)
         return False
@@ -309,14 +309,14 @@ class Stack:
         deadline = time.monotonic() + START_DEADLINE_S
         while time.monotonic() < deadline:
             pid = self.pids.get(name)
-            if pid is not None and not _alive(pid):
+            if pid is not None and not alive(pid):
                 break
             with contextlib.suppress(Exception):
                 if ready():
                     return
             time.sleep(0.2)
         log = self.logs / f"{name}.log"
-        state = "exited" if not _alive(self.pids.get(name, 0) or 0) else "is not answering"
+        state = "exited" if not alive(self.pids.get(name, 0) or 0) else "is not answering"
         raise StackError(f"{what} {state}. Its log ({log}):\n{_tail(log)}")
 
     # --- PostgreSQL
@@ -582,7 +582,7 @@ def running_stack(ports: Ports, parent: Path | None = None) -> Iterator[Stack]:
 def _start(state_path: Path, demo_data: bool) -> int:
     if state_path.exists():
         running = Stack.load(state_path)
-        alive = [name for name, pid in running.pids.items() if _alive(pid)]
+        alive = [name for name, pid in running.pids.items() if alive(pid)]
         if alive:
             print(
                 f"A stack is already running ({', '.join(alive)}; state in {state_path}): "
@@ -632,7 +632,7 @@ def _status(state_path: Path) -> int:
         return 1
     stack = Stack.load(state_path)
     for name, pid in stack.pids.items():
-        print(f"{name:20} pid {pid:<8} {'running' if _alive(pid) else 'GONE'}")
+        print(f"{name:20} pid {pid:<8} {'running' if alive(pid) else 'GONE'}")
     print(f"{stack.base_url}  (logs in {stack.logs})")
     return 0
 
