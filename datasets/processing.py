@@ -137,7 +137,7 @@ def _announce_finished(audio: AudioFile) -> None:
 def audio_needing_a_worker() -> list[str]:
     """Ids of confirmed files no live worker holds: their message was lost or their worker died."""
     now = timezone.now()
-    unclaimed_since = now - settings.RELAY_PROCESSING_LEASE
+    unclaimed_since = now - settings.RELAY_REQUEUE_UNCLAIMED_AFTER
     started_at = queue.in_memory_workers_started_at()
     if started_at is not None:
         # Embedded mode: messages live in this process's memory, so a file confirmed before its

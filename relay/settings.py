@@ -123,7 +123,14 @@ TEMPLATES = [
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     try:
-        DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+        # Health checks: a connection that PostgreSQL dropped (a restart) is replaced at the
+        # start of the next request instead of failing it.
+        DATABASES = {
+            "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+        }
+        if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+            # A database that is away fails a request in seconds (a 503), not after minutes.
+            DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
     except ValueError as error:
         raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {error}") from None
 else:
@@ -213,10 +220,19 @@ RELAY_INLINE_MAX_FILE_BYTES = env_int("RELAY_INLINE_MAX_FILE_BYTES", 25 * 1024 *
 # Label files imported into an annotation set (the text inside an Audacity zip counts too).
 RELAY_MAX_IMPORT_BYTES = env_int("RELAY_MAX_IMPORT_BYTES", 20 * 1024 * 1024)
 RELAY_MAX_IMPORT_ROWS = env_int("RELAY_MAX_IMPORT_ROWS", 100_000)
-# A worker holds a file for this long and renews it while it works; after that the sweep hands
-# the file to another worker, so a crashed worker delays processing but never loses it.
-RELAY_PROCESSING_LEASE = timedelta(seconds=env_int("RELAY_PROCESSING_LEASE_S", 300))
-RELAY_SWEEP_INTERVAL_S = env_int("RELAY_SWEEP_INTERVAL_S", 30)
+# A worker holds a file for this long and renews it every third of it while it works (a
+# heartbeat thread); once a lease runs out the sweep hands the file to another worker, so a
+# crashed worker delays processing by about a lease plus a sweep interval, and never loses it.
+# docs/operations.md (Recovery) has the measured gaps.
+RELAY_PROCESSING_LEASE = timedelta(seconds=env_int("RELAY_PROCESSING_LEASE_S", 30))
+RELAY_SWEEP_INTERVAL_S = env_int("RELAY_SWEEP_INTERVAL_S", 10)
+# Work confirmed this long ago that no worker ever claimed had its message lost (a Redis without
+# its data, an embedded restart): the sweep sends it again. Longer than a lease, so that a
+# backlog waiting its turn in the queue is not sent twice.
+RELAY_REQUEUE_UNCLAIMED_AFTER = timedelta(seconds=env_int("RELAY_REQUEUE_UNCLAIMED_AFTER_S", 300))
+# Dramatiq's Redis broker gives a worker process's unacknowledged messages to others once that
+# process has not been heard from for this long (every live consumer polls Redis each second).
+RELAY_BROKER_HEARTBEAT_TIMEOUT_S = env_int("RELAY_BROKER_HEARTBEAT_TIMEOUT_S", 15)
 RELAY_MAX_PROCESSING_ATTEMPTS = env_int("RELAY_MAX_PROCESSING_ATTEMPTS", 3)
 # Functions the sweep calls to re-enqueue work whose message was lost or whose worker died.
 RELAY_SWEEPS = [
@@ -225,8 +241,8 @@ RELAY_SWEEPS = [
     "inference.tasks.requeue_stuck_inference",
 ]
 # Training: a worker holds a job for this long and renews it while it trains; a job whose worker
-# died restarts from the start, up to RELAY_MAX_TRAINING_ATTEMPTS claims.
-RELAY_TRAINING_LEASE = timedelta(seconds=env_int("RELAY_TRAINING_LEASE_S", 300))
+# died resumes from its last checkpoint, up to RELAY_MAX_TRAINING_ATTEMPTS claims.
+RELAY_TRAINING_LEASE = timedelta(seconds=env_int("RELAY_TRAINING_LEASE_S", 30))
 RELAY_MAX_TRAINING_ATTEMPTS = env_int("RELAY_MAX_TRAINING_ATTEMPTS", 3)
 # Torch threads of a training run; 0 leaves torch's default (every core).
 RELAY_TRAINING_THREADS = env_int("RELAY_TRAINING_THREADS", 0)
@@ -237,7 +253,7 @@ if RELAY_TRAINING_DEVICE not in {"auto", "cpu", "cuda"}:
     )
 # Inference: a worker holds a file for this long and renews it while it runs; a file whose
 # worker died is run again, up to RELAY_MAX_INFERENCE_ATTEMPTS claims.
-RELAY_INFERENCE_LEASE = timedelta(seconds=env_int("RELAY_INFERENCE_LEASE_S", 300))
+RELAY_INFERENCE_LEASE = timedelta(seconds=env_int("RELAY_INFERENCE_LEASE_S", 30))
 RELAY_MAX_INFERENCE_ATTEMPTS = env_int("RELAY_MAX_INFERENCE_ATTEMPTS", 3)
 # Models each worker process keeps loaded (least recently used goes first).
 RELAY_INFERENCE_MODEL_CACHE_SIZE = env_int("RELAY_INFERENCE_MODEL_CACHE_SIZE", 4)

@@ -57,6 +57,15 @@ class TrainingJob(TimestampedModel):
         return f"Training job {self.pk}"
 
     @property
+    def storage_prefix(self) -> str:
+        """Where the job keeps its checkpoint while it runs."""
+        return f"{dataset_storage_prefix(self.tenant_id, self.dataset_id)}/training-jobs/{self.pk}"
+
+    @property
+    def checkpoint_key(self) -> str:
+        return f"{self.storage_prefix}/checkpoint.pt"
+
+    @property
     def is_finished(self) -> bool:
         return self.status in {self.Status.COMPLETED, self.Status.FAILED, self.Status.CANCELLED}
 

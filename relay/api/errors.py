@@ -12,6 +12,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
 from relay.errors import FIELD_REQUIRED, Conflict, Invalid, NotFound, RelayError, TooLarge
+from relay.health import DATABASE_DOWN_ERRORS, database_unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -80,5 +81,10 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     if response is not None:
         return response
     set_rollback()
+    if isinstance(exc, DATABASE_DOWN_ERRORS):
+        logger.warning(
+            "database unavailable in %s: %s", context.get("view").__class__.__name__, exc
+        )
+        return database_unavailable()
     logger.exception("unhandled error in %s", context.get("view").__class__.__name__)
     return Response(INTERNAL_ERROR_BODY, status=500)
