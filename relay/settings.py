@@ -5,13 +5,14 @@ when it is malformed. The README's configuration table lists them all.
 """
 
 import os
-import re
 import secrets
 from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+
+from relay.ratelimit import Rate
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -41,6 +42,17 @@ def env_bool(name: str, *, default: bool) -> bool:
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name, "")
     return [item.strip() for item in raw.split(",") if item.strip()] if raw else default
+
+
+def env_rate(name: str, default: str) -> str:
+    raw = env_str(name, default).strip()
+    try:
+        Rate.parse(raw)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"{name} must look like 50/s, 600/min or 1000/hour, got {raw!r}"
+        ) from None
+    return raw
 
 
 def load_or_create_secret_key(data_dir: Path) -> str:
@@ -140,7 +152,7 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- Cache: throttling counters. Shared through Redis when there is one, else per process.
+# --- Cache. (Rate limits keep their own windows: relay.ratelimit.)
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
@@ -189,12 +201,9 @@ USE_TZ = True
 
 # --- Relay limits
 RELAY_MAX_JSON_BODY_BYTES = env_int("RELAY_MAX_JSON_BODY_BYTES", 4 * 1024 * 1024)
-RELAY_THROTTLE_RATE = env_str("RELAY_THROTTLE_RATE", "50/s")
-if not re.fullmatch(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", RELAY_THROTTLE_RATE):
-    raise ImproperlyConfigured(
-        "RELAY_THROTTLE_RATE must look like 50/s, 600/min or 1000/hour, "
-        f"got {RELAY_THROTTLE_RATE!r}"
-    )
+RELAY_THROTTLE_RATE = env_rate("RELAY_THROTTLE_RATE", "50/s")
+# Failed authentications (bad, unknown, revoked or expired keys) per client address.
+RELAY_AUTH_FAILURE_RATE = env_rate("RELAY_AUTH_FAILURE_RATE", "20/min")
 RELAY_PAGE_SIZE = env_int("RELAY_PAGE_SIZE", 50)
 RELAY_MAX_PAGE_SIZE = env_int("RELAY_MAX_PAGE_SIZE", 500)
 if not 1 <= RELAY_PAGE_SIZE <= RELAY_MAX_PAGE_SIZE:

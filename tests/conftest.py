@@ -5,6 +5,7 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from relay import queue
+from relay.api import throttling
 from tenants import services as tenant_services
 from tenants.models import Tenant
 from tests.factories import make_api_key, make_tenant
@@ -31,9 +32,11 @@ def _empty_queues():
 
 @pytest.fixture(autouse=True)
 def _fresh_throttle_counters():
-    # Throttle counters live in the cache; one test's requests must not throttle the next.
+    # One test's requests (or failed authentications) must not throttle the next.
+    throttling.window_store().clear()
     cache.clear()
     yield
+    throttling.window_store().clear()
     cache.clear()
 
 

@@ -27,6 +27,7 @@ PURE_MODULES = [
     "training.ml.model_file",
     "annotations.label_formats",
     "annotations.page_anchors",
+    "relay.ratelimit",
 ]
 
 
