@@ -12,6 +12,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from relay.logs import logging_config
 from relay.ratelimit import Rate
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -99,6 +100,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "relay.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -308,11 +310,8 @@ SPECTACULAR_SETTINGS = {
 }
 
 LOG_LEVEL = env_str("RELAY_LOG_LEVEL", "INFO").upper()
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.request": {"level": "ERROR"}},
-}
+# plain for a terminal (`make run`), json (one object per line) for a log collector.
+RELAY_LOG_FORMAT = env_str("RELAY_LOG_FORMAT", "plain")
+if RELAY_LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured(f"RELAY_LOG_FORMAT must be plain or json, got {RELAY_LOG_FORMAT!r}")
+LOGGING = logging_config(log_format=RELAY_LOG_FORMAT, level=LOG_LEVEL)

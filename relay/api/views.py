@@ -5,6 +5,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from relay import logs
 from relay.api import throttling
 from relay.errors import TooLarge
 
@@ -46,6 +47,7 @@ class TenantApiView(APIView):
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
         request.tenant = request.user.tenant
+        logs.tenant_var.set(str(request.tenant.pk))  # RequestLogMiddleware resets it
         declared = request.META.get("CONTENT_LENGTH") or ""
         limit = self.body_limit_bytes()
         if declared.isdigit() and int(declared) > limit:
