@@ -102,6 +102,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "relay.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "relay.middleware.SecurityHeadersMiddleware",
+    "relay.middleware.CorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -170,6 +172,14 @@ if RELAY_STORAGE not in {"local", "s3"}:
 RELAY_S3_BUCKET = env_str("RELAY_S3_BUCKET", "relay")
 RELAY_S3_ENDPOINT_URL = env_str("RELAY_S3_ENDPOINT_URL", "")
 RELAY_S3_REGION = env_str("RELAY_S3_REGION", "us-east-1")
+# The origins the browser reaches the bucket at (uploads, playback), for the pages' CSP.
+RELAY_CSP_STORAGE_SOURCES = (
+    [RELAY_S3_ENDPOINT_URL]
+    if RELAY_S3_ENDPOINT_URL
+    else ["https://*.s3.amazonaws.com", f"https://*.s3.{RELAY_S3_REGION}.amazonaws.com"]
+    if RELAY_STORAGE == "s3"
+    else []
+)
 MEDIA_ROOT = DATA_DIR / "files"
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
@@ -191,10 +201,32 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 SESSION_COOKIE_HTTPONLY = True
+# Behind TLS: cookies over HTTPS only, HTTP redirected to HTTPS (health checks excepted, for load
+# balancers that probe over plain HTTP), and HSTS. docs/production.env sets them all.
 SESSION_COOKIE_SECURE = env_bool("RELAY_SECURE_COOKIES", default=False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Pages read the CSRF token from their <meta name="csrf-token">, never from the cookie.
+CSRF_COOKIE_HTTPONLY = True
+SECURE_SSL_REDIRECT = env_bool("RELAY_SSL_REDIRECT", default=False)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_HSTS_SECONDS = env_int("RELAY_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("RELAY_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env_bool("RELAY_HSTS_PRELOAD", default=False)
+# Proxies in front of Relay (addresses or networks). Only behind them is X-Forwarded-Proto
+# believed, since anyone else could send it to pass for HTTPS.
+RELAY_TRUSTED_PROXIES = env_list("RELAY_TRUSTED_PROXIES", [])
+if RELAY_TRUSTED_PROXIES:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Preloading commits every subdomain to HTTPS for good: an operator's decision (RELAY_HSTS_PRELOAD),
+# so its absence is not a deployment warning.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+# Cross-origin API calls: none unless listed (`https://tools.example.com`); API keys only, never
+# the dashboard's cookies.
+RELAY_CORS_ALLOWED_ORIGINS = env_list("RELAY_CORS_ALLOWED_ORIGINS", [])
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
