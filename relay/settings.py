@@ -263,6 +263,7 @@ RELAY_SWEEPS = [
     "datasets.tasks.requeue_stuck_audio",
     "training.tasks.requeue_stuck_training",
     "inference.tasks.requeue_stuck_inference",
+    "tenants.tasks.requeue_stuck_webhooks",
 ]
 # Training: a worker holds a job for this long and renews it while it trains; a job whose worker
 # died restarts from the start, up to RELAY_MAX_TRAINING_ATTEMPTS claims.
@@ -290,6 +291,13 @@ if RELAY_INFERENCE_DEVICE not in {"auto", "cpu", "cuda"}:
     )
 # Files the job detail embeds (with their detections); GET .../files pages through all of them.
 RELAY_INFERENCE_EMBEDDED_FILES = env_int("RELAY_INFERENCE_EMBEDDED_FILES", 100)
+# Webhooks: refused when their URL resolves to a private, loopback or link-local address, unless
+# this allows it (tests, single-machine installs). A failed attempt is retried after
+# RETRY_BASE_S, then twice that, and so on, MAX_ATTEMPTS attempts in all (about 4 hours).
+RELAY_WEBHOOKS_ALLOW_PRIVATE_URLS = env_bool("RELAY_WEBHOOKS_ALLOW_PRIVATE_URLS", default=False)
+RELAY_WEBHOOK_MAX_ATTEMPTS = env_int("RELAY_WEBHOOK_MAX_ATTEMPTS", 10)
+RELAY_WEBHOOK_RETRY_BASE_S = env_int("RELAY_WEBHOOK_RETRY_BASE_S", 30)
+RELAY_WEBHOOK_TIMEOUT_S = env_int("RELAY_WEBHOOK_TIMEOUT_S", 10)
 RELAY_PUBLIC_URL = env_str("RELAY_PUBLIC_URL", "http://127.0.0.1:8000")
 # In-process worker threads for `serve` (embedded mode); 0 means workers run as their own processes.
 RELAY_EMBEDDED_WORKER_THREADS = env_int("RELAY_EMBEDDED_WORKER_THREADS", 0 if REDIS_URL else 2)

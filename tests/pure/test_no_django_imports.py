@@ -28,6 +28,8 @@ PURE_MODULES = [
     "annotations.label_formats",
     "annotations.page_anchors",
     "relay.ratelimit",
+    "tenants.webhook_signing",
+    "tenants.webhook_urls",
 ]
 
 
