@@ -23,6 +23,8 @@ from datasets.services import adjust_dataset_totals
 from relay import queue
 from relay.leases import lease_heartbeat
 from relay.storage import get_object_store
+from tenants import webhooks
+from tenants.models import EventType
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +105,7 @@ def _finish_ready(*, audio: AudioFile, result: ProcessedAudio, warnings: list[st
         )
         if finished:
             adjust_dataset_totals(audio.dataset_id, count=1, duration_ms=result.duration_ms)
-            _announce_finished(audio)
+            _announce_finished(audio, EventType.AUDIO_READY)
     if finished:
         logger.info(
             "audio %s ready: %d ms (%d warnings)", audio.pk, result.duration_ms, len(warnings)
@@ -125,11 +127,19 @@ def _finish_failed(*, audio: AudioFile, message: str) -> None:
             updated_at=timezone.now(),
         )
         if failed:
-            _announce_finished(audio)
+            _announce_finished(audio, EventType.AUDIO_FAILED)
     logger.info("audio %s failed: %s", audio.pk, message)
 
 
-def _announce_finished(audio: AudioFile) -> None:
+def _announce_finished(audio: AudioFile, event_type: EventType) -> None:
+    """Inside the transaction that finished the file: its webhook event, and the signal."""
+    # The event's data is the file as the API shows it.
+    from datasets.serializers import AudioFileSerializer
+
+    finished = AudioFile.objects.get(pk=audio.pk)
+    webhooks.publish_event(
+        tenant_id=finished.tenant_id, event_type=event_type, data=AudioFileSerializer(finished).data
+    )
     audio_id = str(audio.pk)
     transaction.on_commit(lambda: signals.audio_finished.send(sender=AudioFile, audio_id=audio_id))
 

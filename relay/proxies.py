@@ -144,12 +144,20 @@ def serving(request) -> Iterator[None]:
         _current_request.reset(token)
 
 
+FORWARDED_HEADERS = ("HTTP_X_FORWARDED_FOR", "HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_HOST")
+
+
 class RequestLinksMiddleware:
-    """Makes the request the one `link_base_url` answers for while it is handled."""
+    """Drops X-Forwarded-* sent by anyone but a trusted proxy (so that Django's
+    SECURE_PROXY_SSL_HEADER can believe the rest), and makes the request the one `link_base_url`
+    answers for while it is handled."""
 
     def __init__(self, get_response: Callable) -> None:
         self.get_response = get_response
 
     def __call__(self, request):
+        if not is_trusted(_peer(request), _trusted_networks()):
+            for header in FORWARDED_HEADERS:
+                request.META.pop(header, None)
         with serving(request):
             return self.get_response(request)

@@ -37,12 +37,14 @@ __all__ = [
     "AudioUploadTarget",
     "AudioUploadUrlRequest",
     "CreatedApiKey",
+    "CreatedWebhook",
     "Dataset",
     "DatasetCreateRequest",
     "Detection",
     "DetectionFile",
     "DownloadUrl",
     "Error",
+    "EventsEnum",
     "FormatEnum",
     "InferenceConfig",
     "InferenceConfigInputRequest",
@@ -70,11 +72,14 @@ __all__ = [
     "PaginatedInferenceJobList",
     "PaginatedTrainedModelList",
     "PaginatedTrainingJobList",
+    "PaginatedWebhookDeliveryList",
+    "PaginatedWebhookList",
     "PatchedAnnotationSetUpdateRequest",
     "PatchedAnnotationUpdateInputRequest",
     "PatchedAudioUpdateRequest",
     "PatchedDatasetUpdateRequest",
     "PatchedTrainedModelUpdateRequest",
+    "PatchedWebhookUpdateRequest",
     "Peaks",
     "ProcessingStatusEnum",
     "SourceEnum",
@@ -91,6 +96,10 @@ __all__ = [
     "TypeRate",
     "ValidationError",
     "ValidationErrorItem",
+    "Webhook",
+    "WebhookCreateRequest",
+    "WebhookDelivery",
+    "WebhookDeliveryStatusEnum",
 ]
 
 
@@ -294,6 +303,27 @@ class CreatedApiKey(TypedDict):
     expires_at: NotRequired[str | None]
     revoked_at: NotRequired[str | None]
     key: str
+
+
+EventsEnum = Literal[
+    "audio.ready",
+    "audio.failed",
+    "annotation_set.published",
+    "training.completed",
+    "training.failed",
+    "inference.completed",
+]
+
+
+class CreatedWebhook(TypedDict):
+    id: str
+    url: str
+    events: list[EventsEnum]
+    description: NotRequired[str]
+    is_active: NotRequired[bool]
+    created_at: str
+    updated_at: str
+    secret: str
 
 
 class Dataset(TypedDict):
@@ -598,6 +628,51 @@ class PaginatedTrainingJobList(TypedDict):
     has_more: bool
 
 
+WebhookDeliveryStatusEnum = Literal["pending", "sending", "succeeded", "failed"]
+
+
+class WebhookDelivery(TypedDict):
+    id: str
+    event_id: str
+    event_type: str
+    attempt: NotRequired[int]
+    status: NotRequired[WebhookDeliveryStatusEnum]
+    scheduled_at: str
+    attempted_at: NotRequired[str | None]
+    response_status: NotRequired[int | None]
+    response_body: NotRequired[str]
+    error: NotRequired[str]
+    duration_ms: NotRequired[int | None]
+    will_retry: NotRequired[bool]
+    created_at: str
+
+
+class PaginatedWebhookDeliveryList(TypedDict):
+    items: list[WebhookDelivery]
+    total: int
+    page: int
+    page_size: int
+    has_more: bool
+
+
+class Webhook(TypedDict):
+    id: str
+    url: str
+    events: list[EventsEnum]
+    description: NotRequired[str]
+    is_active: NotRequired[bool]
+    created_at: str
+    updated_at: str
+
+
+class PaginatedWebhookList(TypedDict):
+    items: list[Webhook]
+    total: int
+    page: int
+    page_size: int
+    has_more: bool
+
+
 class PatchedAnnotationSetUpdateRequest(TypedDict):
     name: NotRequired[str]
     description: NotRequired[str]
@@ -627,6 +702,13 @@ class PatchedDatasetUpdateRequest(TypedDict):
 
 class PatchedTrainedModelUpdateRequest(TypedDict):
     name: NotRequired[str]
+
+
+class PatchedWebhookUpdateRequest(TypedDict):
+    url: NotRequired[str]
+    events: NotRequired[list[EventsEnum]]
+    description: NotRequired[str]
+    is_active: NotRequired[bool]
 
 
 class Peaks(TypedDict):
@@ -674,3 +756,9 @@ class ValidationErrorItem(TypedDict):
 
 class ValidationError(TypedDict):
     detail: list[ValidationErrorItem]
+
+
+class WebhookCreateRequest(TypedDict):
+    url: str
+    events: list[EventsEnum]
+    description: NotRequired[str]
