@@ -289,7 +289,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["relay.api.throttling.PerKeyRateThrottle"],
     "DEFAULT_PARSER_CLASSES": ["relay.api.parsing.StrictJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "relay.api.schema.RelayAutoSchema",
     "EXCEPTION_HANDLER": "relay.api.errors.api_exception_handler",
     "UNAUTHENTICATED_USER": None,
 }

@@ -8,6 +8,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import serializers
 
 from relay.api.auth import API_KEY_HEADER
+from relay.api.operations import OPERATION_DOCS
 
 ERROR_DESCRIPTIONS = {
     400: "Malformed JSON, or JSON nested deeper than the parser allows.",
@@ -21,6 +22,20 @@ ERROR_DESCRIPTIONS = {
     429: "Too many requests for this key; see the Retry-After header.",
     500: "Internal server error.",
 }
+
+
+class RelayAutoSchema(AutoSchema):
+    """Summaries and descriptions come from `relay.api.operations`, never from docstrings: an
+    inherited base-view docstring would otherwise describe dozens of operations. An explicit
+    `extend_schema(summary=..., description=...)` still wins."""
+
+    def get_summary(self) -> str | None:
+        doc = OPERATION_DOCS.get(self.get_operation_id())
+        return doc.summary if doc else None
+
+    def get_description(self) -> str:
+        doc = OPERATION_DOCS.get(self.get_operation_id())
+        return doc.description if doc else ""
 
 
 class ErrorSerializer(serializers.Serializer):

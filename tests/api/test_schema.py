@@ -6,6 +6,8 @@ from django.core import signals
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 
+from relay.api.operations import OPERATION_DOCS
+from relay.api.views import TenantApiView
 from relay.wsgi import application
 from tests.factories import make_api_key, make_dataset
 
@@ -36,6 +38,54 @@ def test_every_operation_documents_its_errors(client, db):
                 assert "404" in documented, (method, url)
             if "requestBody" in operation:
                 assert {"400", "413", "422"} <= documented, (method, url)
+
+
+def operations(client) -> list[tuple[str, str, dict]]:
+    paths = client.get(SCHEMA_URL, {"format": "json"}).json()["paths"]
+    return [
+        (method.upper(), url, operation)
+        for url, path_item in paths.items()
+        for method, operation in path_item.items()
+    ]
+
+
+def test_every_operation_has_a_summary_of_its_own(client, db):
+    summaries = [
+        (operation.get("summary"), method, url) for method, url, operation in operations(client)
+    ]
+
+    missing = [(method, url) for summary, method, url in summaries if not summary]
+    seen: dict[str, tuple[str, str]] = {}
+    repeated = []
+    for summary, method, url in summaries:
+        if summary and summary in seen:
+            repeated.append((summary, seen[summary], (method, url)))
+        seen.setdefault(summary, (method, url))
+    assert missing == []
+    assert repeated == []
+
+
+def test_every_operation_has_a_user_facing_description(client, db):
+    internal = TenantApiView.__doc__.split(":")[0]  # "Base of every `/api/v1` view"
+
+    for method, url, operation in operations(client):
+        description = operation.get("description", "")
+        assert len(description) > 20, (method, url)
+        assert not description.startswith("Base of"), (method, url, description)
+        assert internal not in description, (method, url)
+
+
+def test_the_summary_check_catches_a_missing_and_a_repeated_summary(client, db, monkeypatch):
+    docs = dict(OPERATION_DOCS)
+    docs.pop("get_dataset")
+    docs["list_models"] = docs["list_datasets"]
+    monkeypatch.setattr("relay.api.schema.OPERATION_DOCS", docs)
+
+    with pytest.raises(AssertionError, match="/api/v1/datasets/{dataset_id}"):
+        test_every_operation_has_a_summary_of_its_own(client, db)
+    docs["get_dataset"] = OPERATION_DOCS["get_dataset"]
+    with pytest.raises(AssertionError, match="List datasets"):
+        test_every_operation_has_a_summary_of_its_own(client, db)
 
 
 def test_the_interactive_docs_work_offline(client, db):
