@@ -136,9 +136,4 @@ def full_access_key(tenant, settings, connections_kept_open):
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 def test_the_api_keeps_to_its_schema(case, full_access_key):
-    case.call_and_validate(
-        headers={"X-API-Key": full_access_key},
-        # Rules a schema cannot state (unique names, expiry in the future) reject some bodies the
-        # schema allows; those 422s are tested one by one elsewhere.
-        excluded_checks=[schemathesis.checks.positive_data_acceptance],
-    )
+    case.call_and_validate(headers={"X-API-Key": full_access_key})
