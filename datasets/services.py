@@ -168,8 +168,12 @@ def check_upload_request(*, filename: str, content_type: str, file_size: int) ->
     if problems:
         raise Invalid(
             [
-                {"loc": ["body", field], "msg": msg, "type": "value_error.unsupported_format"}
-                for field, msg in problems
+                {
+                    "loc": ["body", problem.field],
+                    "msg": problem.message,
+                    "type": f"value_error.{problem.code}",
+                }
+                for problem in problems
             ]
         )
 

@@ -26,6 +26,8 @@ __all__ = [
     "AnnotationSet",
     "AnnotationSetCreateRequest",
     "AnnotationSetStatusEnum",
+    "AnnotationSetUpdateRequest",
+    "AnnotationUpdateInputRequest",
     "ApiKey",
     "ApiKeyCreateRequest",
     "ApiKeyScopeEnum",
@@ -34,11 +36,14 @@ __all__ = [
     "AudioConfirmRequest",
     "AudioFile",
     "AudioScopeEnum",
+    "AudioUpdateRequest",
     "AudioUploadTarget",
     "AudioUploadUrlRequest",
+    "ContentTypeEnum",
     "CreatedApiKey",
     "Dataset",
     "DatasetCreateRequest",
+    "DatasetUpdateRequest",
     "Detection",
     "DetectionFile",
     "DownloadUrl",
@@ -70,11 +75,6 @@ __all__ = [
     "PaginatedInferenceJobList",
     "PaginatedTrainedModelList",
     "PaginatedTrainingJobList",
-    "PatchedAnnotationSetUpdateRequest",
-    "PatchedAnnotationUpdateInputRequest",
-    "PatchedAudioUpdateRequest",
-    "PatchedDatasetUpdateRequest",
-    "PatchedTrainedModelUpdateRequest",
     "Peaks",
     "ProcessingStatusEnum",
     "SourceEnum",
@@ -82,6 +82,7 @@ __all__ = [
     "TopDetection",
     "TopDetections",
     "TrainedModel",
+    "TrainedModelUpdateRequest",
     "TrainingConfig",
     "TrainingConfigInputRequest",
     "TrainingJob",
@@ -210,6 +211,22 @@ class AnnotationSetCreateRequest(TypedDict):
     description: NotRequired[str]
 
 
+class AnnotationSetUpdateRequest(TypedDict):
+    name: NotRequired[str]
+    description: NotRequired[str]
+
+
+class AnnotationUpdateInputRequest(TypedDict):
+    """Any subset of an annotation's fields."""
+
+    audio_file_id: NotRequired[str]
+    artifact_type: NotRequired[str]
+    start_ms: NotRequired[int]
+    end_ms: NotRequired[int]
+    confidence: NotRequired[float]
+    note: NotRequired[str]
+
+
 ApiKeyScopeEnum = Literal["read", "write", "admin"]
 
 
@@ -268,6 +285,11 @@ class AudioFile(TypedDict):
     updated_at: str
 
 
+class AudioUpdateRequest(TypedDict):
+    filename: NotRequired[str]
+    metadata: NotRequired[dict[str, Any]]
+
+
 class AudioUploadTarget(TypedDict):
     upload_url: str
     fields: dict[str, str]
@@ -275,12 +297,34 @@ class AudioUploadTarget(TypedDict):
     expires_in: int
 
 
+ContentTypeEnum = Literal[
+    "application/ogg",
+    "audio/aac",
+    "audio/flac",
+    "audio/m4a",
+    "audio/mp3",
+    "audio/mp4",
+    "audio/mpeg",
+    "audio/ogg",
+    "audio/opus",
+    "audio/vnd.wave",
+    "audio/wav",
+    "audio/wave",
+    "audio/webm",
+    "audio/x-aac",
+    "audio/x-flac",
+    "audio/x-m4a",
+    "audio/x-wav",
+    "video/webm",
+]
+
+
 class AudioUploadUrlRequest(TypedDict):
     """A file to upload into the dataset. `file_size_bytes` (inference's name) is accepted for"""
 
     filename: str
-    content_type: str
-    metadata: NotRequired[Any]
+    content_type: ContentTypeEnum
+    metadata: NotRequired[dict[str, Any]]
     file_size: int
 
 
@@ -311,6 +355,12 @@ class DatasetCreateRequest(TypedDict):
     name: str
     description: NotRequired[str]
     artifact_types: list[ArtifactTypeInputRequest]
+
+
+class DatasetUpdateRequest(TypedDict):
+    name: NotRequired[str]
+    description: NotRequired[str]
+    artifact_types: NotRequired[list[ArtifactTypeInputRequest]]
 
 
 class Detection(TypedDict):
@@ -464,8 +514,8 @@ class InferenceUploadUrlRequest(TypedDict):
     """A file to upload into the job. `file_size` (datasets' name) is accepted for"""
 
     filename: str
-    content_type: str
-    metadata: NotRequired[Any]
+    content_type: ContentTypeEnum
+    metadata: NotRequired[dict[str, Any]]
     file_size_bytes: int
 
 
@@ -474,7 +524,7 @@ class InlineUploadRequest(TypedDict):
 
     files: list[str]
     filenames: NotRequired[list[str]]
-    metadata: NotRequired[list[Any]]
+    metadata: NotRequired[list[dict[str, Any]]]
 
 
 class InlineUploadResult(TypedDict):
@@ -598,37 +648,6 @@ class PaginatedTrainingJobList(TypedDict):
     has_more: bool
 
 
-class PatchedAnnotationSetUpdateRequest(TypedDict):
-    name: NotRequired[str]
-    description: NotRequired[str]
-
-
-class PatchedAnnotationUpdateInputRequest(TypedDict):
-    """Any subset of an annotation's fields."""
-
-    audio_file_id: NotRequired[str]
-    artifact_type: NotRequired[str]
-    start_ms: NotRequired[int]
-    end_ms: NotRequired[int]
-    confidence: NotRequired[float]
-    note: NotRequired[str]
-
-
-class PatchedAudioUpdateRequest(TypedDict):
-    filename: NotRequired[str]
-    metadata: NotRequired[Any]
-
-
-class PatchedDatasetUpdateRequest(TypedDict):
-    name: NotRequired[str]
-    description: NotRequired[str]
-    artifact_types: NotRequired[list[ArtifactTypeInputRequest]]
-
-
-class PatchedTrainedModelUpdateRequest(TypedDict):
-    name: NotRequired[str]
-
-
 class Peaks(TypedDict):
     start_ms: int
     end_ms: int
@@ -649,6 +668,10 @@ class TopDetection(TypedDict):
 class TopDetections(TypedDict):
     per_type: int
     detections: dict[str, list[TopDetection]]
+
+
+class TrainedModelUpdateRequest(TypedDict):
+    name: str
 
 
 class TrainingConfigInputRequest(TypedDict):
