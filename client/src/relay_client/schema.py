@@ -26,6 +26,8 @@ __all__ = [
     "AnnotationSet",
     "AnnotationSetCreateRequest",
     "AnnotationSetStatusEnum",
+    "AnnotationSetUpdateRequest",
+    "AnnotationUpdateInputRequest",
     "ApiKey",
     "ApiKeyCreateRequest",
     "ApiKeyScopeEnum",
@@ -34,12 +36,15 @@ __all__ = [
     "AudioConfirmRequest",
     "AudioFile",
     "AudioScopeEnum",
+    "AudioUpdateRequest",
     "AudioUploadTarget",
     "AudioUploadUrlRequest",
+    "ContentTypeEnum",
     "CreatedApiKey",
     "CreatedWebhook",
     "Dataset",
     "DatasetCreateRequest",
+    "DatasetUpdateRequest",
     "Detection",
     "DetectionFile",
     "DownloadUrl",
@@ -74,12 +79,6 @@ __all__ = [
     "PaginatedTrainingJobList",
     "PaginatedWebhookDeliveryList",
     "PaginatedWebhookList",
-    "PatchedAnnotationSetUpdateRequest",
-    "PatchedAnnotationUpdateInputRequest",
-    "PatchedAudioUpdateRequest",
-    "PatchedDatasetUpdateRequest",
-    "PatchedTrainedModelUpdateRequest",
-    "PatchedWebhookUpdateRequest",
     "Peaks",
     "ProcessingStatusEnum",
     "SourceEnum",
@@ -87,6 +86,7 @@ __all__ = [
     "TopDetection",
     "TopDetections",
     "TrainedModel",
+    "TrainedModelUpdateRequest",
     "TrainingConfig",
     "TrainingConfigInputRequest",
     "TrainingJob",
@@ -100,6 +100,7 @@ __all__ = [
     "WebhookCreateRequest",
     "WebhookDelivery",
     "WebhookDeliveryStatusEnum",
+    "WebhookUpdateRequest",
 ]
 
 
@@ -219,6 +220,22 @@ class AnnotationSetCreateRequest(TypedDict):
     description: NotRequired[str]
 
 
+class AnnotationSetUpdateRequest(TypedDict):
+    name: NotRequired[str]
+    description: NotRequired[str]
+
+
+class AnnotationUpdateInputRequest(TypedDict):
+    """Any subset of an annotation's fields."""
+
+    audio_file_id: NotRequired[str]
+    artifact_type: NotRequired[str]
+    start_ms: NotRequired[int]
+    end_ms: NotRequired[int]
+    confidence: NotRequired[float]
+    note: NotRequired[str]
+
+
 ApiKeyScopeEnum = Literal["read", "write", "admin"]
 
 
@@ -277,6 +294,11 @@ class AudioFile(TypedDict):
     updated_at: str
 
 
+class AudioUpdateRequest(TypedDict):
+    filename: NotRequired[str]
+    metadata: NotRequired[dict[str, Any]]
+
+
 class AudioUploadTarget(TypedDict):
     upload_url: str
     fields: dict[str, str]
@@ -284,12 +306,34 @@ class AudioUploadTarget(TypedDict):
     expires_in: int
 
 
+ContentTypeEnum = Literal[
+    "application/ogg",
+    "audio/aac",
+    "audio/flac",
+    "audio/m4a",
+    "audio/mp3",
+    "audio/mp4",
+    "audio/mpeg",
+    "audio/ogg",
+    "audio/opus",
+    "audio/vnd.wave",
+    "audio/wav",
+    "audio/wave",
+    "audio/webm",
+    "audio/x-aac",
+    "audio/x-flac",
+    "audio/x-m4a",
+    "audio/x-wav",
+    "video/webm",
+]
+
+
 class AudioUploadUrlRequest(TypedDict):
     """A file to upload into the dataset. `file_size_bytes` (inference's name) is accepted for"""
 
     filename: str
-    content_type: str
-    metadata: NotRequired[Any]
+    content_type: ContentTypeEnum
+    metadata: NotRequired[dict[str, Any]]
     file_size: int
 
 
@@ -341,6 +385,12 @@ class DatasetCreateRequest(TypedDict):
     name: str
     description: NotRequired[str]
     artifact_types: list[ArtifactTypeInputRequest]
+
+
+class DatasetUpdateRequest(TypedDict):
+    name: NotRequired[str]
+    description: NotRequired[str]
+    artifact_types: NotRequired[list[ArtifactTypeInputRequest]]
 
 
 class Detection(TypedDict):
@@ -494,8 +544,8 @@ class InferenceUploadUrlRequest(TypedDict):
     """A file to upload into the job. `file_size` (datasets' name) is accepted for"""
 
     filename: str
-    content_type: str
-    metadata: NotRequired[Any]
+    content_type: ContentTypeEnum
+    metadata: NotRequired[dict[str, Any]]
     file_size_bytes: int
 
 
@@ -504,7 +554,7 @@ class InlineUploadRequest(TypedDict):
 
     files: list[str]
     filenames: NotRequired[list[str]]
-    metadata: NotRequired[list[Any]]
+    metadata: NotRequired[list[dict[str, Any]]]
 
 
 class InlineUploadResult(TypedDict):
@@ -673,44 +723,6 @@ class PaginatedWebhookList(TypedDict):
     has_more: bool
 
 
-class PatchedAnnotationSetUpdateRequest(TypedDict):
-    name: NotRequired[str]
-    description: NotRequired[str]
-
-
-class PatchedAnnotationUpdateInputRequest(TypedDict):
-    """Any subset of an annotation's fields."""
-
-    audio_file_id: NotRequired[str]
-    artifact_type: NotRequired[str]
-    start_ms: NotRequired[int]
-    end_ms: NotRequired[int]
-    confidence: NotRequired[float]
-    note: NotRequired[str]
-
-
-class PatchedAudioUpdateRequest(TypedDict):
-    filename: NotRequired[str]
-    metadata: NotRequired[Any]
-
-
-class PatchedDatasetUpdateRequest(TypedDict):
-    name: NotRequired[str]
-    description: NotRequired[str]
-    artifact_types: NotRequired[list[ArtifactTypeInputRequest]]
-
-
-class PatchedTrainedModelUpdateRequest(TypedDict):
-    name: NotRequired[str]
-
-
-class PatchedWebhookUpdateRequest(TypedDict):
-    url: NotRequired[str]
-    events: NotRequired[list[EventsEnum]]
-    description: NotRequired[str]
-    is_active: NotRequired[bool]
-
-
 class Peaks(TypedDict):
     start_ms: int
     end_ms: int
@@ -731,6 +743,10 @@ class TopDetection(TypedDict):
 class TopDetections(TypedDict):
     per_type: int
     detections: dict[str, list[TopDetection]]
+
+
+class TrainedModelUpdateRequest(TypedDict):
+    name: str
 
 
 class TrainingConfigInputRequest(TypedDict):
@@ -762,3 +778,10 @@ class WebhookCreateRequest(TypedDict):
     url: str
     events: list[EventsEnum]
     description: NotRequired[str]
+
+
+class WebhookUpdateRequest(TypedDict):
+    url: NotRequired[str]
+    events: NotRequired[list[EventsEnum]]
+    description: NotRequired[str]
+    is_active: NotRequired[bool]
