@@ -145,6 +145,7 @@ class Stack:
     root: Path
     ports: Ports = field(default_factory=Ports)
     pids: dict[str, int] = field(default_factory=dict)
+    credentials: str = ""  # bootstrap_demo's output: the URLs, a login and an API key
     as_postgres_user: bool = field(default_factory=lambda: os.geteuid() == 0)
 
     # --- where things are
@@ -236,7 +237,7 @@ class Stack:
             bootstrap = ["bootstrap_demo", "--base-url", self.base_url]
             if demo_data:
                 bootstrap += ["--with-data", "--background"]
-            credentials = self.manage(*bootstrap)
+            credentials = self.credentials = self.manage(*bootstrap)
             self.start_web()
             for queue_name in QUEUES:
                 self.start_worker(queue_name)
