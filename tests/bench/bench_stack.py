@@ -214,6 +214,7 @@ def run(
     mix["counted_back"] = counted_back(target, admin_key)
     ceiling = drive(target, phase="ceiling", clients=clients, seconds=seconds, processes=processes)
     return {
+        "base_url": base_url,
         "clients": clients,
         "seconds": seconds,
         "mix": mix,
@@ -254,10 +255,14 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--processes", type=int, default=5)
+    parser.add_argument("--web-threads", type=int, default=4, help="per gunicorn worker")
     parser.add_argument("--json", type=Path, default=RESULTS)
     args = parser.parse_args()
     ports = Ports(postgres=free_port(), redis=free_port(), s3=free_port(), web=free_port())
-    with running_stack(ports) as stack, tempfile.TemporaryDirectory() as folder:
+    with (
+        running_stack(ports, web_threads=args.web_threads) as stack,
+        tempfile.TemporaryDirectory() as folder,
+    ):
         credentials = _printed_credentials(stack.credentials)
         results = run(
             stack.base_url,
@@ -267,6 +272,7 @@ def main() -> int:
             processes=args.processes,
             folder=Path(folder),
         )
+    results["web_threads"] = args.web_threads
     print_report(results)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(results, indent=2) + "\n")
