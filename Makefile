@@ -9,7 +9,7 @@ TEST_DATA_DIR ?= var/test
 # `make run DEMO_DATA=0` starts without the demo datasets of labelled synthetic speech.
 DEMO_DATA ?= 1
 
-.PHONY: install run serve migrate test lint format schema client-types bench bench-quick bench-quality bench-client clean stack stack-stop stack-status test-stack bench-stack
+.PHONY: install run serve migrate test lint format screenshots schema client-types bench bench-quick bench-quality bench-client clean stack stack-stop stack-status test-stack bench-stack
 
 $(INSTALLED): pyproject.toml client/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -78,6 +78,10 @@ bench-client: install
 # Trains on the bench kit's public + hard corpora through the REST API and scores both test splits.
 bench-quality: install
 	RELAY_DATA_DIR=$(TEST_DATA_DIR) $(BIN)/python -m tests.bench.bench_quality --json var/bench-quality/results.json
+
+# Rewrites the README's pictures in docs/screenshots/ from the browser tests.
+screenshots: install
+	RELAY_DATA_DIR=$(TEST_DATA_DIR) RELAY_UPDATE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/browser -q
 
 schema: install
 	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file docs/openapi.yaml

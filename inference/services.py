@@ -25,7 +25,8 @@ from datasets.models import AudioFile
 from inference.models import InferenceFile, InferenceJob, upload_key
 from relay.errors import Conflict, Invalid, NotFound
 from relay.storage import UploadTarget, get_object_store
-from tenants.models import Tenant
+from tenants import webhooks
+from tenants.models import EventType, Tenant
 from training import selectors as training_selectors
 from training.ml.postprocess import resolve_thresholds
 from training.models import TrainedModel
@@ -276,7 +277,20 @@ def refresh_job_status(job: InferenceJob) -> InferenceJob:
                 job.total_files,
                 job.total_detections,
             )
+            _publish_completed(job)
     return job
+
+
+def _publish_completed(job: InferenceJob) -> None:
+    """`inference.completed` when every file has finished, whether any succeeded or not (the
+    data's `status` says which); its data is the job as the API lists it."""
+    from inference.serializers import InferenceJobSerializer
+
+    webhooks.publish_event(
+        tenant_id=job.tenant_id,
+        event_type=EventType.INFERENCE_COMPLETED,
+        data=InferenceJobSerializer(job).data,
+    )
 
 
 def cancel_inference_job(*, job: InferenceJob) -> InferenceJob:

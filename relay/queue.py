@@ -24,7 +24,8 @@ logger = logging.getLogger(__name__)
 PROCESSING_QUEUE = "processing"
 TRAINING_QUEUE = "training"
 INFERENCE_QUEUE = "inference"
-QUEUES = (PROCESSING_QUEUE, TRAINING_QUEUE, INFERENCE_QUEUE)
+WEBHOOKS_QUEUE = "webhooks"
+QUEUES = (PROCESSING_QUEUE, TRAINING_QUEUE, INFERENCE_QUEUE, WEBHOOKS_QUEUE)
 
 
 class DatabaseConnections(Middleware):

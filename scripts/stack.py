@@ -31,9 +31,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_STATE = ROOT / "var" / "stack" / "state.json"
-QUEUES = ("processing", "training", "inference")  # relay.queue.QUEUES, without importing Django
+# relay.queue.QUEUES, without importing Django (tests/stack checks that the two agree)
+QUEUES = ("processing", "training", "inference", "webhooks")
 # Worker threads per queue: training and inference use every core for torch already.
-WORKER_THREADS = {"processing": 2, "training": 1, "inference": 1}
+WORKER_THREADS = {"processing": 2, "training": 1, "inference": 1, "webhooks": 2}
 PG_USER = PG_PASSWORD = PG_DATABASE = "relay"
 BUCKET = "relay"
 START_DEADLINE_S = 90

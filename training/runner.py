@@ -29,7 +29,9 @@ from datasets.audio.features import DEFAULT_RECIPE
 from datasets.models import AudioFile
 from relay.leases import lease_heartbeat
 from relay.storage import get_object_store
-from training.models import TrainedModel, TrainingJob, model_storage_prefix
+from tenants import webhooks
+from tenants.models import EventType
+from training.models import TrainedModel, TrainingJob, model_file_key, model_storage_prefix
 
 if TYPE_CHECKING:
     from training.ml.data import LabelledFile
@@ -267,13 +269,13 @@ def _finish_completed(*, job: TrainingJob, result: "TrainingResult") -> bool:
     from training.ml.model_file import save_model
 
     model_id = uuid.uuid4()
-    prefix = model_storage_prefix(job.tenant_id, job.dataset_id, model_id)
+    prefix = model_storage_prefix(job.tenant_id, model_id)
     data = save_model(result.model)
     store = get_object_store()
     with tempfile.TemporaryDirectory(prefix="relay-model-") as folder:
         path = Path(folder) / "model.pt"
         path.write_bytes(data)
-        store.save_file(f"{prefix}/model.pt", path)
+        store.save_file(model_file_key(job.tenant_id, model_id), path)
     metrics = json_safe(result.metrics)
     now = timezone.now()
     with transaction.atomic():
@@ -291,6 +293,7 @@ def _finish_completed(*, job: TrainingJob, result: "TrainingResult") -> bool:
                 content_hash=job.annotation_set.content_hash,
                 feature_recipe_version=result.model.metadata.recipe_version,
                 file_size=len(data),
+                file_key=model_file_key(job.tenant_id, model_id),
             )
             _ours(job).update(
                 status=TrainingJob.Status.COMPLETED,
@@ -300,6 +303,7 @@ def _finish_completed(*, job: TrainingJob, result: "TrainingResult") -> bool:
                 completed_at=now,
                 updated_at=now,
             )
+            _publish(job, EventType.TRAINING_COMPLETED)
     if locked is None:
         # Cancelled (or taken over) while the model was being stored: the file belongs to nobody.
         store.delete_prefix(prefix)
@@ -317,6 +321,7 @@ def _finish_completed(*, job: TrainingJob, result: "TrainingResult") -> bool:
     return True
 
 
+@transaction.atomic
 def _finish_failed(*, job: TrainingJob, message: str) -> None:
     now = timezone.now()
     failed = _ours(job).update(
@@ -328,7 +333,21 @@ def _finish_failed(*, job: TrainingJob, message: str) -> None:
     )
     if failed:  # a retry starts from the beginning
         delete_checkpoint(job)
+        _publish(job, EventType.TRAINING_FAILED)
     logger.info("training job %s failed: %s", job.pk, message)
+
+
+def _publish(job: TrainingJob, event_type: EventType) -> None:
+    """The job's webhook event, inside the transaction that finished it; its data is the job as
+    the API shows it."""
+    from training.serializers import TrainingJobSerializer
+
+    finished = TrainingJob.objects.get(pk=job.pk)
+    webhooks.publish_event(
+        tenant_id=finished.tenant_id,
+        event_type=event_type,
+        data=TrainingJobSerializer(finished).data,
+    )
 
 
 def json_safe(value: Any) -> Any:

@@ -45,7 +45,7 @@ def queued_job(tenant, dataset, published, **config):
 
 
 def model_files(dataset):
-    folder = get_object_store().path(f"{dataset.storage_prefix}/models")
+    folder = get_object_store().path(f"tenants/{dataset.tenant_id}/models")
     return sorted(path.name for path in folder.rglob("*.pt")) if folder.exists() else []
 
 
