@@ -517,6 +517,10 @@ class Stack:
                 str(self.web_threads),
                 "--graceful-timeout",
                 "10",
+                # Longer than a client's pause between requests on a busy machine: a kept-alive
+                # connection the server closes as the client reuses it fails that request.
+                "--keep-alive",
+                "75",
                 "--access-logfile",
                 "-",
             ],
