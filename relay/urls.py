@@ -35,6 +35,7 @@ urlpatterns = [
     ),
     path("settings/", RedirectView.as_view(pattern_name="api-keys-page"), name="settings-page"),
     path("settings/api-keys", tenant_views.api_keys_page, name="api-keys-page"),
+    path("settings/webhooks", tenant_views.webhooks_page, name="webhooks-page"),
 ]
 
 handler400 = "relay.handlers.bad_request"
