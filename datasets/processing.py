@@ -17,6 +17,7 @@ from django.utils import timezone
 from datasets import formats, signals
 from datasets.audio.decode import AudioDecodeError
 from datasets.audio.pipeline import ProcessedAudio, process_audio
+from datasets.audio.wav_header import truncation_warning
 from datasets.models import AudioFile
 from datasets.services import adjust_dataset_totals
 from relay import queue
@@ -80,16 +81,18 @@ def process_claimed_audio(*, audio: AudioFile) -> None:
             return
         for key, path in outputs.items():
             store.save_file(key, path)
-    _finish_ready(audio=audio, result=result)
+        warnings = [warning] if (warning := truncation_warning(source)) else []
+    _finish_ready(audio=audio, result=result, warnings=warnings)
 
 
-def _finish_ready(*, audio: AudioFile, result: ProcessedAudio) -> None:
+def _finish_ready(*, audio: AudioFile, result: ProcessedAudio, warnings: list[str]) -> None:
     with transaction.atomic():
         finished = AudioFile.objects.filter(
             pk=audio.pk, processing_status=AudioFile.Status.PROCESSING
         ).update(
             processing_status=AudioFile.Status.READY,
             processing_error="",
+            processing_warnings=warnings,
             duration_ms=result.duration_ms,
             sample_rate=result.sample_rate,
             channels=result.channels,
@@ -104,7 +107,9 @@ def _finish_ready(*, audio: AudioFile, result: ProcessedAudio) -> None:
             adjust_dataset_totals(audio.dataset_id, count=1, duration_ms=result.duration_ms)
             _announce_finished(audio, EventType.AUDIO_READY)
     if finished:
-        logger.info("audio %s ready: %d ms", audio.pk, result.duration_ms)
+        logger.info(
+            "audio %s ready: %d ms (%d warnings)", audio.pk, result.duration_ms, len(warnings)
+        )
     elif not AudioFile.objects.filter(pk=audio.pk).exists():
         # Deleted while we worked: what we just stored belongs to nobody.
         get_object_store().delete_prefix(audio.storage_prefix)
@@ -142,7 +147,7 @@ def _announce_finished(audio: AudioFile, event_type: EventType) -> None:
 def audio_needing_a_worker() -> list[str]:
     """Ids of confirmed files no live worker holds: their message was lost or their worker died."""
     now = timezone.now()
-    unclaimed_since = now - settings.RELAY_PROCESSING_LEASE
+    unclaimed_since = now - settings.RELAY_REQUEUE_UNCLAIMED_AFTER
     started_at = queue.in_memory_workers_started_at()
     if started_at is not None:
         # Embedded mode: messages live in this process's memory, so a file confirmed before its

@@ -351,9 +351,9 @@ def retry_failed_files(*, file_ids: Sequence[UUID]) -> int:
 
 
 def abandon_unconfirmed_uploads() -> int:
-    """Delete files whose upload URL expired a lease ago without a confirm, so that their jobs
-    can finish. Returns how many were removed."""
-    cutoff = timezone.now() - settings.RELAY_INFERENCE_LEASE
+    """Delete files whose upload URL expired RELAY_REQUEUE_UNCLAIMED_AFTER ago without a
+    confirm, so that their jobs can finish. Returns how many were removed."""
+    cutoff = timezone.now() - settings.RELAY_REQUEUE_UNCLAIMED_AFTER
     cutoff -= timedelta(seconds=settings.RELAY_UPLOAD_URL_EXPIRES_S)
     stale = list(
         InferenceFile.objects.filter(

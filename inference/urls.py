@@ -2,7 +2,7 @@ from django.urls import path
 
 from inference import api
 
-JOB = "inference-jobs/<uuid:job_id>"
+JOB = "inference-jobs/<id:job_id>"
 
 urlpatterns = [
     path("inference-jobs", api.InferenceJobListApi.as_view(), name="inference-job-list"),

@@ -1,12 +1,15 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, register_converter
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from datasets import views as dataset_views
-from relay import uploads
+from relay import admin_views, health, uploads
+from relay.converters import ApiIdConverter
 from tenants import views as tenant_views
+
+register_converter(ApiIdConverter, "id")  # the app URL confs name ids `<id:…>`
 
 api_v1 = [
     path("", include("tenants.urls")),
@@ -21,7 +24,10 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("api/v1/", include(api_v1)),
+    path("admin/queues/", admin.site.admin_view(admin_views.queues_page), name="admin-queues"),
     path("admin/", admin.site.urls),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

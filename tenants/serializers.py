@@ -1,7 +1,7 @@
 from django.utils import timezone
 from rest_framework import serializers
 
-from relay.api.fields import TextField
+from relay.api.fields import ChoiceField, TextField
 from tenants.models import ApiKey, EventType, Scope, Webhook, WebhookDelivery
 from tenants.services import DEFAULT_SCOPES
 
@@ -9,7 +9,7 @@ from tenants.services import DEFAULT_SCOPES
 class ApiKeyCreateSerializer(serializers.Serializer):
     name = TextField(min_length=1, max_length=200)
     scopes = serializers.ListField(
-        child=serializers.ChoiceField(choices=Scope.choices),
+        child=ChoiceField(choices=Scope.choices),
         min_length=1,
         max_length=len(Scope.choices),
         default=lambda: [str(scope) for scope in DEFAULT_SCOPES],
@@ -23,7 +23,7 @@ class ApiKeyCreateSerializer(serializers.Serializer):
 
 
 class ApiKeySerializer(serializers.ModelSerializer):
-    scopes = serializers.ListField(child=serializers.ChoiceField(choices=Scope.choices))
+    scopes = serializers.ListField(child=ChoiceField(choices=Scope.choices))
 
     class Meta:
         model = ApiKey

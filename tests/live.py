@@ -66,12 +66,14 @@ class LiveRelay:
 
 @contextlib.contextmanager
 def running_relay(
-    env: Mapping[str, str], *, bootstrap_args: Sequence[str] = ()
+    env: Mapping[str, str], *, bootstrap_args: Sequence[str] = (), pin_public_url: bool = True
 ) -> Iterator[LiveRelay]:
     """Migrates, bootstraps the demo tenant (with `bootstrap_args`) and serves on a free
-    127.0.0.1 port until exit. The server's output goes to RELAY_DATA_DIR/serve.log."""
+    127.0.0.1 port until exit. The server's output goes to RELAY_DATA_DIR/serve.log.
+    `pin_public_url=False` leaves RELAY_PUBLIC_URL unset, so links follow each request."""
     port = free_port()
-    env = {**env, "RELAY_PUBLIC_URL": f"http://127.0.0.1:{port}"}
+    if pin_public_url:
+        env = {**env, "RELAY_PUBLIC_URL": f"http://127.0.0.1:{port}"}
     manage("migrate", "--noinput", env=env)
     credentials = manage("bootstrap_demo", *bootstrap_args, env=env)
     printed = _printed_credentials(credentials)

@@ -10,12 +10,13 @@ from rest_framework import serializers
 from relay.api.auth import API_KEY_HEADER
 
 ERROR_DESCRIPTIONS = {
-    400: "Malformed JSON or a content type other than application/json.",
+    400: "Malformed JSON, or JSON nested deeper than the parser allows.",
     401: "Missing, unknown, revoked or expired API key.",
     403: "The key's scopes do not allow this action.",
     404: "No such resource in your tenant.",
     409: "The resource's state does not allow this action.",
     413: "The request body or declared upload is over the limit.",
+    415: "A body whose Content-Type is not application/json.",
     422: "Validation failed; one item per failing field.",
     429: "Too many requests for this key; see the Retry-After header.",
     500: "Internal server error.",
@@ -136,7 +137,7 @@ def _common_error_codes(operation: dict[str, Any]) -> list[int]:
     if any(parameter["in"] == "path" for parameter in parameters):
         codes.append(404)
     if "requestBody" in operation:
-        codes += [400, 413, 422]
+        codes += [400, 413, 415, 422]
     elif any(parameter["in"] == "query" for parameter in parameters):
         codes.append(422)
     return codes

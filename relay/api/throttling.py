@@ -16,6 +16,7 @@ from rest_framework import exceptions
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
+from relay import proxies
 from relay.api import auth  # auth imports this module too: use auth.Caller at call time
 from relay.ratelimit import Decision, LocalWindowStore, Rate, RedisWindowStore, WindowStore
 
@@ -57,12 +58,9 @@ def _checked(key: str, rate: Rate, *, record: bool) -> Decision:
 
 
 def client_address(request: HttpRequest | Request) -> str:
-    """The address failed authentications are counted against: the peer's address.
-
-    Behind a reverse proxy every client shares the proxy's address, so this must become the
-    proxy-aware `relay.proxies.client_address` (RELAY_TRUSTED_PROXIES) once it exists.
-    """
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    """The address failed authentications are counted against: the client's, through trusted
+    proxies (RELAY_TRUSTED_PROXIES), so clients behind one proxy are counted apart."""
+    return proxies.client_address(request) or "unknown"
 
 
 def remember(request: Request, decision: Decision) -> None:

@@ -252,6 +252,8 @@ class ArtifactTypeInputRequest(TypedDict):
 
 
 class AudioConfirmRequest(TypedDict):
+    """The uploaded audio to confirm. `file_id` (inference's name) is accepted for `audio_id`."""
+
     audio_id: str
 
 
@@ -266,6 +268,7 @@ class AudioFile(TypedDict):
     file_size: int
     processing_status: NotRequired[ProcessingStatusEnum]
     processing_error: str | None
+    processing_warnings: list[str]
     duration_ms: int | None
     sample_rate: int | None
     channels: int | None
@@ -282,10 +285,12 @@ class AudioUploadTarget(TypedDict):
 
 
 class AudioUploadUrlRequest(TypedDict):
+    """A file to upload into the dataset. `file_size_bytes` (inference's name) is accepted for"""
+
     filename: str
     content_type: str
-    file_size: int
     metadata: NotRequired[Any]
+    file_size: int
 
 
 class CreatedApiKey(TypedDict):
@@ -374,6 +379,8 @@ class InferenceConfigInputRequest(TypedDict):
 
 
 class InferenceConfirmRequest(TypedDict):
+    """The uploaded file to confirm. `audio_id` (datasets' name) is accepted for `file_id`."""
+
     file_id: str
 
 
@@ -484,10 +491,12 @@ class InferenceUploadTarget(TypedDict):
 
 
 class InferenceUploadUrlRequest(TypedDict):
+    """A file to upload into the job. `file_size` (datasets' name) is accepted for"""
+
     filename: str
     content_type: str
-    file_size_bytes: int
     metadata: NotRequired[Any]
+    file_size_bytes: int
 
 
 class InlineUploadRequest(TypedDict):
@@ -561,7 +570,7 @@ class PaginatedInferenceJobList(TypedDict):
 class TrainedModel(TypedDict):
     id: str
     name: str
-    dataset_id: str
+    dataset_id: str | None
     training_job_id: str | None
     annotation_set_id: str | None
     artifact_types: list[str]
