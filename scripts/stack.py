@@ -31,7 +31,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_STATE = ROOT / "var" / "stack" / "state.json"
-QUEUES = ("processing", "training", "inference", "webhooks")  # relay.queue.QUEUES, without importing Django
+QUEUES = (
+    "processing",
+    "training",
+    "inference",
+    "webhooks",
+)  # relay.queue.QUEUES, without importing Django
 # Worker threads per queue: training and inference use every core for torch already.
 WORKER_THREADS = {"processing": 2, "training": 1, "inference": 1}
 PG_USER = PG_PASSWORD = PG_DATABASE = "relay"
