@@ -1,8 +1,10 @@
-"""Dashboard pages of the tenant: settings."""
+"""Dashboard pages of the tenant: sign-in and settings."""
 
+from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from relay.api import throttling
 from tenants.models import EventType, Scope
 from tenants.pages import is_tenant_admin, tenant_page
 from tenants.services import DEFAULT_SCOPES
@@ -53,3 +55,26 @@ def webhooks_page(request: HttpRequest) -> HttpResponse:
         "tenants/webhooks.html",
         {"can_manage_webhooks": is_tenant_admin(request), "events": events},
     )
+
+
+class SignInView(auth_views.LoginView):
+    """Django's sign-in, with failed attempts counted per client address like bad API keys
+    (RELAY_AUTH_FAILURE_RATE): over the limit, 429 and the form says when to try again, before
+    the password is even checked."""
+
+    def post(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        allowance = throttling.failed_authentications_allowance(request)
+        if not allowance.allowed:
+            response = self.render_to_response(
+                self.get_context_data(
+                    form=self.get_form_class()(request),
+                    throttled_for_s=allowance.retry_after_s,
+                ),
+                status=429,
+            )
+            response["Retry-After"] = str(allowance.retry_after_s)
+            return response
+        response = super().post(request, *args, **kwargs)
+        if response.status_code == 200:  # the form came back: the login and password did not match
+            throttling.record_failed_authentication(request)
+        return response
