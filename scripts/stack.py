@@ -38,7 +38,9 @@ QUEUES = (
     "webhooks",
 )  # relay.queue.QUEUES, without importing Django
 # Worker threads per queue: training and inference use every core for torch already.
-WORKER_THREADS = {"processing": 2, "training": 1, "inference": 1}
+# Webhook deliveries mostly wait on the network: a few threads keep one slow endpoint from
+# holding up the rest.
+WORKER_THREADS = {"processing": 2, "training": 1, "inference": 1, "webhooks": 4}
 PG_USER = PG_PASSWORD = PG_DATABASE = "relay"
 BUCKET = "relay"
 START_DEADLINE_S = 90
