@@ -126,6 +126,7 @@ def test_the_counts_are_by_state_and_the_queue_lengths_count_waiting_messages(te
         ("processing", 1),
         ("training", 0),
         ("inference", 0),
+        ("webhooks", 0),
     ]
     assert counts["Audio files"] == {"pending": 0, "processing": 0, "ready": 1, "failed": 0}
     assert sum(counts["Training jobs"].values()) == 0
