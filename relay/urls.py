@@ -29,7 +29,7 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("admin/queues/", admin.site.admin_view(admin_views.queues_page), name="admin-queues"),
     path("admin/", admin.site.urls),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", tenant_views.SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", dataset_views.datasets_page, name="dashboard"),
     path("datasets/new", dataset_views.dataset_new_page, name="dataset-new-page"),
@@ -41,6 +41,7 @@ urlpatterns = [
     ),
     path("settings/", RedirectView.as_view(pattern_name="api-keys-page"), name="settings-page"),
     path("settings/api-keys", tenant_views.api_keys_page, name="api-keys-page"),
+    path("settings/webhooks", tenant_views.webhooks_page, name="webhooks-page"),
 ]
 
 handler400 = "relay.handlers.bad_request"

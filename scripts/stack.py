@@ -31,10 +31,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_STATE = ROOT / "var" / "stack" / "state.json"
-# relay.queue.QUEUES, without importing Django (tests/stack checks that the two agree)
+# relay.queue.QUEUES, without importing Django (tests/api/test_health.py checks that they agree)
 QUEUES = ("processing", "training", "inference", "webhooks")
 # Worker threads per queue: training and inference use every core for torch already.
-WORKER_THREADS = {"processing": 2, "training": 1, "inference": 1, "webhooks": 2}
+# Webhook deliveries mostly wait on the network: a few threads keep one slow endpoint from
+# holding up the rest.
+WORKER_THREADS = {"processing": 2, "training": 1, "inference": 1, "webhooks": 4}
 PG_USER = PG_PASSWORD = PG_DATABASE = "relay"
 BUCKET = "relay"
 START_DEADLINE_S = 90
