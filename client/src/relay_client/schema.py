@@ -37,6 +37,8 @@ __all__ = [
     "AudioUploadTarget",
     "AudioUploadUrlRequest",
     "CreatedApiKey",
+    "Cue",
+    "CueList",
     "Dataset",
     "DatasetCreateRequest",
     "Detection",
@@ -60,6 +62,7 @@ __all__ = [
     "InferenceUploadUrlRequest",
     "InlineUploadRequest",
     "InlineUploadResult",
+    "KindEnum",
     "MacroAgreement",
     "PaginatedAnnotationList",
     "PaginatedAnnotationSetList",
@@ -289,6 +292,19 @@ class CreatedApiKey(TypedDict):
     expires_at: NotRequired[str | None]
     revoked_at: NotRequired[str | None]
     key: str
+
+
+KindEnum = Literal["jump", "zero_run", "flat_top"]
+
+
+class Cue(TypedDict):
+    time_ms: int
+    kind: KindEnum
+    strength: float
+
+
+class CueList(TypedDict):
+    items: list[Cue]
 
 
 class Dataset(TypedDict):
