@@ -333,15 +333,6 @@ class LogMel:
         padding = np.zeros(missing * self.recipe.hop_samples + self.recipe.window_samples)
         return self.add(padding.astype(np.float32))[:missing]
 
-    def window_log_mels(self, windows: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
-        """Log-mel bands of any windows of the recipe's length, (frames, window_samples) ->
-        (frames, n_mels): the labeling page's zoomed-in spectrogram tiles."""
-        weighted = windows * self._window
-        spectrum = scipy.fft.rfft(weighted, n=self.recipe.n_fft)
-        power = np.square(spectrum.real) + np.square(spectrum.imag)  # (frames, bins)
-        mels = power @ self._projection[:, : self.recipe.n_mels] + LOG_FLOOR
-        return np.log(mels).astype(np.float32)
-
     def _features(self, windows: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
         # windows: (frames, window_samples), a strided view
         frames, window = windows.shape

@@ -15,9 +15,10 @@ from typing import IO
 
 import numpy as np
 import numpy.typing as npt
+import scipy.fft
 import soundfile as sf
 
-from datasets.audio.features import FeatureRecipe, LogMel
+from datasets.audio.features import LOG_FLOOR, FeatureRecipe
 
 TILE_RENDERING = "relay-tiles-1"  # part of every tile's ETag: change it when the pictures change
 MEL_FLOOR, MEL_CEILING = -16.0, 2.0  # natural-log mel power mapped to the colour map's ends
@@ -134,10 +135,54 @@ def overview_columns(
     return columns
 
 
+def _hz_to_mel(hz: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Slaney's mel scale: linear below 1 kHz, logarithmic above (librosa's default)."""
+    linear = hz / (200.0 / 3)
+    log_part = 15.0 + np.log(np.maximum(hz, 1e-10) / 1000.0) / (np.log(6.4) / 27.0)
+    return np.where(hz >= 1000.0, log_part, linear)
+
+
+def _mel_to_hz(mel: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    linear = mel * (200.0 / 3)
+    log_part = 1000.0 * np.exp((np.log(6.4) / 27.0) * (mel - 15.0))
+    return np.where(mel >= 15.0, log_part, linear)
+
+
 @cache
-def _log_mel(recipe: FeatureRecipe) -> LogMel:
-    """One per recipe: its filterbank takes longer to make than a tile takes to draw."""
-    return LogMel(recipe)
+def mel_filterbank(recipe: FeatureRecipe) -> npt.NDArray[np.float32]:
+    """(bins, n_mels): the recipe's Slaney-normalised triangular mel filters, the same numbers as
+    librosa.filters.mel, which the stored log-mels use (librosa takes seconds to warm up on its
+    first call, longer than a tile may take)."""
+    bins = np.linspace(0, recipe.sample_rate / 2, 1 + recipe.n_fft // 2)
+    edges = _mel_to_hz(
+        np.linspace(
+            _hz_to_mel(np.array(recipe.fmin_hz)),
+            _hz_to_mel(np.array(recipe.fmax_hz)),
+            recipe.n_mels + 2,
+        )
+    )
+    widths = np.diff(edges)
+    ramps = edges[:, None] - bins[None, :]
+    lower = -ramps[:-2] / widths[:-1, None]
+    upper = ramps[2:] / widths[1:, None]
+    weights = np.maximum(0, np.minimum(lower, upper))
+    weights *= (2.0 / (edges[2:] - edges[:-2]))[:, None]
+    return weights.T.astype(np.float32)
+
+
+@cache
+def _hann(size: int) -> npt.NDArray[np.float32]:
+    return (0.5 - 0.5 * np.cos(2 * np.pi * np.arange(size) / size)).astype(np.float32)
+
+
+def window_log_mels(
+    windows: npt.NDArray[np.float32], recipe: FeatureRecipe
+) -> npt.NDArray[np.float32]:
+    """(frames, window_samples) -> (frames, n_mels): the stored features' log-mel bands (periodic
+    Hann, the recipe's FFT size, natural log of mel power) for any windows."""
+    spectrum = scipy.fft.rfft(windows * _hann(windows.shape[1]), n=recipe.n_fft)
+    power = np.square(spectrum.real) + np.square(spectrum.imag)
+    return np.log(power @ mel_filterbank(recipe) + LOG_FLOOR).astype(np.float32)
 
 
 def zoomed_columns(
@@ -162,6 +207,6 @@ def zoomed_columns(
     windows = np.where(inside, samples[np.clip(offsets, 0, max(len(samples) - 1, 0))], 0.0)
     if not len(samples):
         windows = np.zeros((width, window))
-    columns = _log_mel(recipe).window_log_mels(windows.astype(np.float32))
+    columns = window_log_mels(windows.astype(np.float32), recipe)
     columns[centres >= total] = np.nan
     return columns

@@ -16,6 +16,7 @@ from datasets.audio.tiles import (
     BEYOND_END,
     FeatureRows,
     encode_png,
+    mel_filterbank,
     overview_columns,
     to_image,
     zoomed_columns,
@@ -143,3 +144,17 @@ def test_find_cues_takes_one_direction(processed):
         pytest.raises(ValueError, match="exactly one"),
     ):
         find_cues(FeatureRows(features), recipe=DEFAULT_RECIPE, limit=1)
+
+
+def test_the_tile_filterbank_is_the_stored_features_filterbank():
+    librosa = pytest.importorskip("librosa")
+    recipe = DEFAULT_RECIPE
+    expected = librosa.filters.mel(
+        sr=recipe.sample_rate,
+        n_fft=recipe.n_fft,
+        n_mels=recipe.n_mels,
+        fmin=recipe.fmin_hz,
+        fmax=recipe.fmax_hz,
+    )
+
+    assert np.allclose(mel_filterbank(recipe), expected.T, rtol=1e-5, atol=1e-8)
