@@ -51,9 +51,10 @@ export class RegionLayer {
     for (const handler of this.handlers[event]) handler(...args);
   }
 
+  // Short regions (clicks) are drawn more opaque: a few pixels must still show their type.
   color(region) {
     const type = this.types.get(region.artifact_type);
-    return fillColor(type ? type.color : null);
+    return fillColor(type ? type.color : null, raisedFor(region) === 3 ? 0.7 : FILL_ALPHA);
   }
 
   setReadOnly(readOnly) {
