@@ -61,6 +61,7 @@ export class Waveform extends Emitter {
     this.height = height;
     this.peaks = new PeakCache({ durationMs, fetchWindow: fetchPeaks });
     this.drawn = new Set(); // canvases painted from the peak cache, repainted as peaks arrive
+    this.positionMs = 0;
   }
 
   async start({ minimapContainer, overview, mediaUrl }) {
@@ -91,10 +92,23 @@ export class Waveform extends Emitter {
       ],
     });
     this.wrapper = this.ws.getWrapper();
-    this.ws.on("timeupdate", (seconds) => this.emit("timeupdate", seconds * 1000));
+    // The playhead is kept here while paused: a media element still loading can report a stale
+    // time, and keys seek many times before it has.
+    this.ws.on("timeupdate", (seconds) => {
+      if (!this.ws.isPlaying()) return;
+      this.positionMs = seconds * 1000;
+      this.emit("timeupdate", this.positionMs);
+    });
     this.ws.on("play", () => this.emit("play"));
-    this.ws.on("pause", () => this.emit("pause"));
-    this.ws.on("interaction", (seconds) => this.emit("seek", seconds * 1000));
+    this.ws.on("pause", () => {
+      this.positionMs = this.ws.getCurrentTime() * 1000;
+      this.emit("timeupdate", this.positionMs);
+      this.emit("pause");
+    });
+    this.ws.on("interaction", (seconds) => {
+      this.positionMs = seconds * 1000;
+      this.emit("timeupdate", this.positionMs);
+    });
     this.ws.on("zoom", () => this.emit("zoom", this.msPerPx()));
     this.ws.on("redraw", () => this.refine());
     this.ws.on("scroll", () => {
@@ -217,12 +231,13 @@ export class Waveform extends Emitter {
   // ---- playback
 
   currentMs() {
-    return this.ws.getCurrentTime() * 1000;
+    return this.ws.isPlaying() ? this.ws.getCurrentTime() * 1000 : this.positionMs;
   }
 
   seek(ms) {
-    this.ws.setTime(Math.max(0, Math.min(this.durationMs, ms)) / 1000);
-    this.emit("timeupdate", this.currentMs());
+    this.positionMs = Math.max(0, Math.min(this.durationMs, ms));
+    this.ws.setTime(this.positionMs / 1000);
+    this.emit("timeupdate", this.positionMs);
   }
 
   isPlaying() {
@@ -230,7 +245,11 @@ export class Waveform extends Emitter {
   }
 
   playPause() {
-    return this.ws.playPause().catch((error) => this.emit("error", error));
+    if (this.ws.isPlaying()) {
+      this.ws.pause();
+      return Promise.resolve();
+    }
+    return this.ws.play(this.positionMs / 1000).catch((error) => this.emit("error", error));
   }
 
   // Plays [startMs, endMs) and stops.

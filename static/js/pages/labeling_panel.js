@@ -72,7 +72,11 @@ export class Panel {
     this.element("region-title").textContent = region
       ? `${region.artifact_type}, ${formatDuration(region.start_ms)}–${formatDuration(region.end_ms)}`
       : "No region selected";
-    if (!region) return;
+    if (!region) {
+      this.element("region-start").value = "";
+      this.element("region-end").value = "";
+      return;
+    }
     this.element("region-type").value = region.artifact_type;
     const start = this.element("region-start");
     const end = this.element("region-end");
