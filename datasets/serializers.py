@@ -400,3 +400,40 @@ def _decode_inline_file(data_url: str, filename: str | None, index: int) -> tupl
             [serializers.ErrorDetail(problem.message, problem.code) for problem in problems]
         )
     return content, content_type, name
+
+
+class SpectrogramQuerySerializer(serializers.Serializer):
+    start_ms = serializers.IntegerField(min_value=0)
+    end_ms = serializers.IntegerField(min_value=1)
+    width = serializers.IntegerField(min_value=1, max_value=2048, help_text="Pixels.")
+    height = serializers.IntegerField(min_value=8, max_value=512, help_text="Pixels.")
+
+    def validate(self, attrs: dict) -> dict:
+        if attrs["end_ms"] <= attrs["start_ms"]:
+            raise serializers.ValidationError({"end_ms": ["end_ms must be after start_ms."]})
+        return attrs
+
+
+class CueQuerySerializer(serializers.Serializer):
+    after_ms = serializers.IntegerField(min_value=-1, required=False)
+    before_ms = serializers.IntegerField(min_value=0, required=False)
+    limit = serializers.IntegerField(min_value=1, max_value=100, default=10)
+
+    def validate(self, attrs: dict) -> dict:
+        if ("after_ms" in attrs) == ("before_ms" in attrs):
+            raise serializers.ValidationError(
+                {"after_ms": ["Give exactly one of after_ms and before_ms."]}
+            )
+        return attrs
+
+
+class CueSerializer(serializers.Serializer):
+    time_ms = serializers.IntegerField(help_text="Where the run of suspicious frames begins.")
+    kind = serializers.ChoiceField(choices=["jump", "zero_run", "flat_top"])
+    strength = serializers.FloatField(
+        help_text="The statistic that tripped the rule: a jump's size, or a fraction of a frame."
+    )
+
+
+class CueListSerializer(serializers.Serializer):
+    items = CueSerializer(many=True)

@@ -4,6 +4,7 @@ from django.urls import include, path, register_converter
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from annotations import views as annotation_views
 from datasets import views as dataset_views
 from relay import admin_views, health, uploads
 from relay.converters import ApiIdConverter
@@ -38,6 +39,11 @@ urlpatterns = [
         "datasets/<uuid:dataset_id>/edit",
         dataset_views.dataset_edit_page,
         name="dataset-edit-page",
+    ),
+    path(
+        "datasets/<uuid:dataset_id>/annotation-sets/<uuid:set_id>/label",
+        annotation_views.labeling_page,
+        name="labeling-page",
     ),
     path("settings/", RedirectView.as_view(pattern_name="api-keys-page"), name="settings-page"),
     path("settings/api-keys", tenant_views.api_keys_page, name="api-keys-page"),

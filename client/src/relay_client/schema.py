@@ -42,6 +42,8 @@ __all__ = [
     "ContentTypeEnum",
     "CreatedApiKey",
     "CreatedWebhook",
+    "Cue",
+    "CueList",
     "Dataset",
     "DatasetCreateRequest",
     "DatasetUpdateRequest",
@@ -67,6 +69,7 @@ __all__ = [
     "InferenceUploadUrlRequest",
     "InlineUploadRequest",
     "InlineUploadResult",
+    "KindEnum",
     "MacroAgreement",
     "PaginatedAnnotationList",
     "PaginatedAnnotationSetList",
@@ -368,6 +371,19 @@ class CreatedWebhook(TypedDict):
     created_at: str
     updated_at: str
     secret: str
+
+
+KindEnum = Literal["jump", "zero_run", "flat_top"]
+
+
+class Cue(TypedDict):
+    time_ms: int
+    kind: KindEnum
+    strength: float
+
+
+class CueList(TypedDict):
+    items: list[Cue]
 
 
 class Dataset(TypedDict):
