@@ -28,7 +28,7 @@ from datasets.audio.features import DEFAULT_RECIPE
 from datasets.models import AudioFile
 from relay.leases import lease_heartbeat
 from relay.storage import get_object_store
-from training.models import TrainedModel, TrainingJob, model_storage_prefix
+from training.models import TrainedModel, TrainingJob, ValidationMistake, model_storage_prefix
 
 if TYPE_CHECKING:
     from training.ml.data import LabelledFile
@@ -247,6 +247,22 @@ def _finish_completed(*, job: TrainingJob, result: "TrainingResult") -> bool:
                 content_hash=job.annotation_set.content_hash,
                 feature_recipe_version=result.model.metadata.recipe_version,
                 file_size=len(data),
+            )
+            ValidationMistake.objects.filter(job_id=job.pk).delete()  # an earlier attempt's
+            ValidationMistake.objects.bulk_create(
+                [
+                    ValidationMistake(
+                        job_id=job.pk,
+                        audio_file_id=mistake.file,
+                        artifact_type=mistake.artifact_type,
+                        kind=mistake.kind,
+                        start_ms=mistake.start_ms,
+                        end_ms=mistake.end_ms,
+                        confidence=json_safe(mistake.confidence) or 0.0,
+                    )
+                    for mistake in result.errors
+                ],
+                batch_size=5_000,
             )
             _ours(job).update(
                 status=TrainingJob.Status.COMPLETED,

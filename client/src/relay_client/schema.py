@@ -60,6 +60,7 @@ __all__ = [
     "InferenceUploadUrlRequest",
     "InlineUploadRequest",
     "InlineUploadResult",
+    "KindEnum",
     "MacroAgreement",
     "PaginatedAnnotationList",
     "PaginatedAnnotationSetList",
@@ -70,6 +71,7 @@ __all__ = [
     "PaginatedInferenceJobList",
     "PaginatedTrainedModelList",
     "PaginatedTrainingJobList",
+    "PaginatedValidationMistakeList",
     "PatchedAnnotationSetUpdateRequest",
     "PatchedAnnotationUpdateInputRequest",
     "PatchedAudioUpdateRequest",
@@ -91,6 +93,7 @@ __all__ = [
     "TypeRate",
     "ValidationError",
     "ValidationErrorItem",
+    "ValidationMistake",
 ]
 
 
@@ -472,6 +475,9 @@ class InlineUploadResult(TypedDict):
     items: list[AudioFile]
 
 
+KindEnum = Literal["false_positive", "false_negative"]
+
+
 class PaginatedAnnotationList(TypedDict):
     items: list[Annotation]
     total: int
@@ -583,6 +589,24 @@ class TrainingJob(TypedDict):
 
 class PaginatedTrainingJobList(TypedDict):
     items: list[TrainingJob]
+    total: int
+    page: int
+    page_size: int
+    has_more: bool
+
+
+class ValidationMistake(TypedDict):
+    audio_file_id: str
+    filename: str
+    artifact_type: str
+    kind: KindEnum
+    start_ms: int
+    end_ms: int
+    confidence: float
+
+
+class PaginatedValidationMistakeList(TypedDict):
+    items: list[ValidationMistake]
     total: int
     page: int
     page_size: int
