@@ -121,6 +121,12 @@ class InferenceFileSerializer(serializers.ModelSerializer):
     duration_ms = serializers.IntegerField(allow_null=True, min_value=0)
     file_size = serializers.IntegerField(min_value=0)
     detection_count = serializers.IntegerField(min_value=0)
+    uncertainty = serializers.FloatField(
+        allow_null=True,
+        min_value=0,
+        help_text="How unsure the model was: (frame, type) pairs with probability in 0.3-0.7 "
+        "per minute of audio; null until the file completes.",
+    )
     detections = DetectionSerializer(many=True, read_only=True)
 
     class Meta:
@@ -136,6 +142,7 @@ class InferenceFileSerializer(serializers.ModelSerializer):
             "error",
             "duration_ms",
             "detection_count",
+            "uncertainty",
             "detections",
             "created_at",
             "completed_at",
@@ -291,3 +298,86 @@ class InferenceSummarySerializer(serializers.Serializer):
         child=serializers.CharField(),
         help_text="Metadata keys with too many distinct values to group by (free text, ids).",
     )
+
+
+class DetectionImportInputSerializer(serializers.Serializer):
+    inference_job_id = serializers.UUIDField(help_text="A job of your tenant.")
+    min_confidence = serializers.FloatField(
+        min_value=0, max_value=1, default=0.0, help_text="Only detections at least this confident."
+    )
+    artifact_types = serializers.ListField(
+        child=TextField(max_length=64),
+        allow_empty=False,
+        max_length=100,
+        required=False,
+        help_text="Types to import, each detected by the job's model and one of the dataset's. "
+        "Default: every type of the model that the dataset has.",
+    )
+    audio_file_ids = serializers.ListField(
+        child=serializers.UUIDField(),
+        allow_empty=False,
+        max_length=MAX_AUDIO_IDS,
+        required=False,
+        help_text="Only detections of these audio files of the dataset. Default: all the job "
+        "ran on.",
+    )
+    dry_run = serializers.BooleanField(
+        default=False, help_text="Check and count, writing nothing (as ?dry_run=true)."
+    )
+
+
+class DryRunQuerySerializer(serializers.Serializer):
+    dry_run = serializers.BooleanField(default=False, help_text="Check and count, writing nothing.")
+
+
+class DetectionImportResultSerializer(serializers.Serializer):
+    dry_run = serializers.BooleanField()
+    created = serializers.IntegerField(min_value=0)
+    skipped_rejected = serializers.IntegerField(
+        min_value=0, help_text="Detections rejected for this set, left out."
+    )
+    skipped_existing = serializers.IntegerField(
+        min_value=0, help_text="Detections the set already has (same audio, type and times)."
+    )
+    items = serializers.ListField(
+        child=serializers.DictField(), help_text="The new annotations, as GET shows them."
+    )
+
+
+class DetectionImportErrorSerializer(serializers.Serializer):
+    loc = serializers.ListField(child=serializers.JSONField())
+    msg = serializers.CharField()
+    type = serializers.CharField()
+
+
+class DetectionImportReportSerializer(serializers.Serializer):
+    dry_run = serializers.BooleanField()
+    valid = serializers.BooleanField()
+    would_create = serializers.IntegerField(min_value=0)
+    skipped_rejected = serializers.IntegerField(min_value=0)
+    skipped_existing = serializers.IntegerField(min_value=0)
+    errors = DetectionImportErrorSerializer(many=True)
+
+
+class RejectedDetectionInputSerializer(serializers.Serializer):
+    audio_file_id = serializers.UUIDField()
+    artifact_type = TextField(min_length=1, max_length=64)
+    start_ms = serializers.IntegerField(min_value=0, max_value=2**31 - 1)
+    end_ms = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+    model_id = serializers.UUIDField(
+        required=False, allow_null=True, help_text="The model that made the detection."
+    )
+
+
+class RejectedDetectionQuerySerializer(serializers.Serializer):
+    audio_file_id = serializers.UUIDField(required=False)
+
+
+class RejectedDetectionSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    audio_file_id = serializers.UUIDField()
+    artifact_type = serializers.CharField()
+    start_ms = serializers.IntegerField(min_value=0)
+    end_ms = serializers.IntegerField(min_value=1)
+    model_id = serializers.UUIDField(allow_null=True)
+    created_at = serializers.DateTimeField()

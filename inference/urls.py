@@ -1,8 +1,9 @@
 from django.urls import path
 
-from inference import api
+from inference import api, assisted_api
 
 JOB = "inference-jobs/<uuid:job_id>"
+SET = "datasets/<uuid:dataset_id>/annotation-sets/<uuid:set_id>"
 
 urlpatterns = [
     path("inference-jobs", api.InferenceJobListApi.as_view(), name="inference-job-list"),
@@ -31,4 +32,19 @@ urlpatterns = [
         name="inference-top-detections",
     ),
     path(f"{JOB}/summary", api.InferenceSummaryApi.as_view(), name="inference-summary"),
+    path(
+        f"{SET}/import-detections",
+        assisted_api.DetectionImportApi.as_view(),
+        name="annotation-set-import-detections",
+    ),
+    path(
+        f"{SET}/rejected-detections",
+        assisted_api.RejectedDetectionListApi.as_view(),
+        name="rejected-detection-list",
+    ),
+    path(
+        f"{SET}/rejected-detections/<uuid:rejection_id>",
+        assisted_api.RejectedDetectionDetailApi.as_view(),
+        name="rejected-detection-detail",
+    ),
 ]

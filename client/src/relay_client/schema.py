@@ -18,6 +18,7 @@ __all__ = [
     "Annotation",
     "AnnotationBulkInputRequest",
     "AnnotationBulkResult",
+    "AnnotationCreateInputRequest",
     "AnnotationImportError",
     "AnnotationImportFormRequest",
     "AnnotationImportReport",
@@ -33,6 +34,7 @@ __all__ = [
     "ArtifactTypeInputRequest",
     "AudioConfirmRequest",
     "AudioFile",
+    "AudioFileListItem",
     "AudioScopeEnum",
     "AudioUploadTarget",
     "AudioUploadUrlRequest",
@@ -41,6 +43,10 @@ __all__ = [
     "DatasetCreateRequest",
     "Detection",
     "DetectionFile",
+    "DetectionImportError",
+    "DetectionImportInputRequest",
+    "DetectionImportReport",
+    "DetectionImportResult",
     "DownloadUrl",
     "Error",
     "FormatEnum",
@@ -65,10 +71,11 @@ __all__ = [
     "PaginatedAnnotationList",
     "PaginatedAnnotationSetList",
     "PaginatedApiKeyList",
-    "PaginatedAudioFileList",
+    "PaginatedAudioFileListItemList",
     "PaginatedDatasetList",
     "PaginatedInferenceFileList",
     "PaginatedInferenceJobList",
+    "PaginatedRejectedDetectionList",
     "PaginatedTrainedModelList",
     "PaginatedTrainingJobList",
     "PaginatedValidationMistakeList",
@@ -79,6 +86,8 @@ __all__ = [
     "PatchedTrainedModelUpdateRequest",
     "Peaks",
     "ProcessingStatusEnum",
+    "RejectedDetection",
+    "RejectedDetectionInputRequest",
     "SourceEnum",
     "SummaryGroup",
     "TopDetection",
@@ -160,6 +169,18 @@ class AnnotationBulkInputRequest(TypedDict):
 class AnnotationBulkResult(TypedDict):
     created: int
     items: list[Annotation]
+
+
+class AnnotationCreateInputRequest(TypedDict):
+    """The documented shape of one annotation in a request; rows are checked by"""
+
+    audio_file_id: str
+    artifact_type: str
+    start_ms: int
+    end_ms: int
+    confidence: NotRequired[float]
+    note: NotRequired[str]
+    source: NotRequired[SourceEnum]
 
 
 class AnnotationImportError(TypedDict):
@@ -268,6 +289,25 @@ class AudioFile(TypedDict):
     updated_at: str
 
 
+class AudioFileListItem(TypedDict):
+    """A listed file, with `uncertainty` under the listing's `model_id`."""
+
+    id: str
+    dataset_id: str
+    filename: str
+    content_type: str
+    file_size: int
+    processing_status: NotRequired[ProcessingStatusEnum]
+    processing_error: str | None
+    duration_ms: int | None
+    sample_rate: int | None
+    channels: int | None
+    metadata: NotRequired[Any]
+    created_at: str
+    updated_at: str
+    uncertainty: float | None
+
+
 class AudioUploadTarget(TypedDict):
     upload_url: str
     fields: dict[str, str]
@@ -325,6 +365,37 @@ class DetectionFile(TypedDict):
     metadata: dict[str, Any]
 
 
+class DetectionImportError(TypedDict):
+    loc: list[Any]
+    msg: str
+    type: str
+
+
+class DetectionImportInputRequest(TypedDict):
+    inference_job_id: str
+    min_confidence: NotRequired[float]
+    artifact_types: NotRequired[list[str]]
+    audio_file_ids: NotRequired[list[str]]
+    dry_run: NotRequired[bool]
+
+
+class DetectionImportReport(TypedDict):
+    dry_run: bool
+    valid: bool
+    would_create: int
+    skipped_rejected: int
+    skipped_existing: int
+    errors: list[DetectionImportError]
+
+
+class DetectionImportResult(TypedDict):
+    dry_run: bool
+    created: int
+    skipped_rejected: int
+    skipped_existing: int
+    items: list[dict[str, Any]]
+
+
 class DownloadUrl(TypedDict):
     url: str
     expires_in: int
@@ -364,6 +435,7 @@ class InferenceFile(TypedDict):
     error: str | None
     duration_ms: int | None
     detection_count: int
+    uncertainty: float | None
     detections: list[Detection]
     created_at: str
     completed_at: NotRequired[str | None]
@@ -382,6 +454,7 @@ class InferenceFileSummary(TypedDict):
     error: str | None
     duration_ms: int | None
     detection_count: int
+    uncertainty: float | None
     created_at: str
     completed_at: NotRequired[str | None]
 
@@ -502,8 +575,8 @@ class PaginatedApiKeyList(TypedDict):
     has_more: bool
 
 
-class PaginatedAudioFileList(TypedDict):
-    items: list[AudioFile]
+class PaginatedAudioFileListItemList(TypedDict):
+    items: list[AudioFileListItem]
     total: int
     page: int
     page_size: int
@@ -528,6 +601,24 @@ class PaginatedInferenceFileList(TypedDict):
 
 class PaginatedInferenceJobList(TypedDict):
     items: list[InferenceJob]
+    total: int
+    page: int
+    page_size: int
+    has_more: bool
+
+
+class RejectedDetection(TypedDict):
+    id: str
+    audio_file_id: str
+    artifact_type: str
+    start_ms: int
+    end_ms: int
+    model_id: str | None
+    created_at: str
+
+
+class PaginatedRejectedDetectionList(TypedDict):
+    items: list[RejectedDetection]
     total: int
     page: int
     page_size: int
@@ -651,6 +742,14 @@ class Peaks(TypedDict):
     samples_per_peak: int
     min: list[float]
     max: list[float]
+
+
+class RejectedDetectionInputRequest(TypedDict):
+    audio_file_id: str
+    artifact_type: str
+    start_ms: int
+    end_ms: int
+    model_id: NotRequired[str | None]
 
 
 class TopDetection(TypedDict):
