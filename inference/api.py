@@ -7,6 +7,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from annotations.transfer_api import IgnoreFormatParameterNegotiation
+from datasets.serializers import DownloadUrlSerializer, PeaksQuerySerializer, PeaksSerializer
 from inference import exports, selectors, services
 from inference.models import InferenceJob
 from inference.serializers import (
@@ -116,6 +117,39 @@ class InferenceFileListApi(OneJobApi):
         query = parse_query(InferenceFileQuerySerializer, request)
         files = selectors.list_job_files(job=job, **query)
         return paginate(request, files, InferenceFileSerializer, load=selectors.with_detections)
+
+
+class InferenceFilePeaksApi(OneJobApi):
+    """Waveform peaks of one completed file, as for dataset audio."""
+
+    required_scopes = {"GET": "read"}
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="get_inference_file_peaks",
+        parameters=[PeaksQuerySerializer],
+        responses={200: PeaksSerializer, **error_responses(409)},
+    )
+    def get(self, request: Request, job_id: UUID, file_id: UUID) -> Response:
+        file = selectors.get_inference_file(job=self._job(request, job_id), file_id=file_id)
+        query = parse_query(PeaksQuerySerializer, request)
+        return Response(PeaksSerializer(services.read_file_peaks(file=file, **query)).data)
+
+
+class InferenceFileDownloadUrlApi(OneJobApi):
+    """A playable URL of one file's audio (its dataset audio's original, or the upload)."""
+
+    required_scopes = {"GET": "read"}
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="get_inference_file_download_url",
+        responses={200: DownloadUrlSerializer, **error_responses(409)},
+    )
+    def get(self, request: Request, job_id: UUID, file_id: UUID) -> Response:
+        file = selectors.get_inference_file(job=self._job(request, job_id), file_id=file_id)
+        url, expires_in = services.file_download_url(file=file)
+        return Response({"url": url, "expires_in": expires_in})
 
 
 class InferenceUploadUrlApi(OneJobApi):

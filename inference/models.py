@@ -128,6 +128,11 @@ def upload_key(job: InferenceJob, file_id: object) -> str:
     return f"{job.storage_prefix}/files/{file_id}/original"
 
 
+def peaks_key(job: InferenceJob, file_id: object) -> str:
+    """Where the worker keeps an uploaded file's waveform peaks (dataset audio has its own)."""
+    return f"{job.storage_prefix}/files/{file_id}/peaks.npz"
+
+
 class Detection(models.Model):
     """One detected artifact in one file. `job` is repeated from the file so that per-type
     top-k across a job reads one index."""

@@ -25,7 +25,13 @@ from datasets.audio.pipeline import process_audio
 from datasets.audio.stored_features import StoredFeatures
 from inference import services
 from inference.detection import DEFAULT_CHUNK_FRAMES, FileResult, ModelCache, detect_file
-from inference.models import AudioUncertainty, Detection, InferenceFile, InferenceJob
+from inference.models import (
+    AudioUncertainty,
+    Detection,
+    InferenceFile,
+    InferenceJob,
+    peaks_key,
+)
 from relay.leases import lease_heartbeat
 from relay.storage import get_object_store
 from training.models import TrainedModel
@@ -165,6 +171,8 @@ def _detect(
             raise InferenceInputError(
                 "The audio is no longer stored (its dataset audio was deleted)"
             ) from error
+        # Kept so the inference page can draw the upload's waveform; small (about 1 % of it).
+        store.save_file(peaks_key(file.job, file.pk), scratch / "peaks.npz")
         with StoredFeatures(scratch / "features.npy") as features:
             found = detect_file(model, features, config=file.job.config, chunk_frames=chunk_frames)
     return result.duration_ms, found

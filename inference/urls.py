@@ -15,6 +15,16 @@ urlpatterns = [
         api.InferenceUploadUrlApi.as_view(),
         name="inference-file-upload-url",
     ),
+    path(
+        f"{JOB}/files/<uuid:file_id>/peaks",
+        api.InferenceFilePeaksApi.as_view(),
+        name="inference-file-peaks",
+    ),
+    path(
+        f"{JOB}/files/<uuid:file_id>/download-url",
+        api.InferenceFileDownloadUrlApi.as_view(),
+        name="inference-file-download-url",
+    ),
     path(f"{JOB}/files/confirm", api.InferenceConfirmApi.as_view(), name="inference-file-confirm"),
     path(
         f"{JOB}/files/from-dataset",
