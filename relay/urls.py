@@ -5,8 +5,10 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from datasets import views as dataset_views
+from inference import views as inference_views
 from relay import uploads
 from tenants import views as tenant_views
+from training import views as training_views
 
 api_v1 = [
     path("", include("tenants.urls")),
@@ -32,6 +34,24 @@ urlpatterns = [
         "datasets/<uuid:dataset_id>/edit",
         dataset_views.dataset_edit_page,
         name="dataset-edit-page",
+    ),
+    path(
+        "datasets/<uuid:dataset_id>/train",
+        training_views.training_new_page,
+        name="training-new-page",
+    ),
+    path("training/<uuid:job_id>", training_views.training_job_page, name="training-job-page"),
+    path(
+        "training/<uuid:job_id>/errors",
+        training_views.training_errors_page,
+        name="training-errors-page",
+    ),
+    path("models/", training_views.models_page, name="models-page"),
+    path("models/compare", training_views.models_compare_page, name="models-compare-page"),
+    path("models/<uuid:model_id>", training_views.model_page, name="model-page"),
+    path("inference/", inference_views.inference_jobs_page, name="inference-jobs-page"),
+    path(
+        "inference/<uuid:job_id>", inference_views.inference_job_page, name="inference-job-page"
     ),
     path("settings/", RedirectView.as_view(pattern_name="api-keys-page"), name="settings-page"),
     path("settings/api-keys", tenant_views.api_keys_page, name="api-keys-page"),
