@@ -50,9 +50,7 @@ urlpatterns = [
     path("models/compare", training_views.models_compare_page, name="models-compare-page"),
     path("models/<uuid:model_id>", training_views.model_page, name="model-page"),
     path("inference/", inference_views.inference_jobs_page, name="inference-jobs-page"),
-    path(
-        "inference/<uuid:job_id>", inference_views.inference_job_page, name="inference-job-page"
-    ),
+    path("inference/<uuid:job_id>", inference_views.inference_job_page, name="inference-job-page"),
     path("settings/", RedirectView.as_view(pattern_name="api-keys-page"), name="settings-page"),
     path("settings/api-keys", tenant_views.api_keys_page, name="api-keys-page"),
 ]
