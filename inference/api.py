@@ -18,6 +18,7 @@ from inference.serializers import (
     InferenceFileSummarySerializer,
     InferenceFromDatasetSerializer,
     InferenceJobCreateSerializer,
+    InferenceJobDetailQuerySerializer,
     InferenceJobDetailSerializer,
     InferenceJobQuerySerializer,
     InferenceJobSerializer,
@@ -35,8 +36,11 @@ from relay.api.views import TenantApiView
 TAGS = ["inference"]
 
 
-def job_detail(job: InferenceJob) -> dict:
-    files, has_more = selectors.embedded_files(job=job)
+def job_detail(job: InferenceJob, *, embed_files: bool = True) -> dict:
+    if embed_files:
+        files, has_more = selectors.embedded_files(job=job)
+    else:
+        files, has_more = [], job.files.exists()
     context = {"files": files, "has_more_files": has_more}
     return InferenceJobDetailSerializer(job, context=context).data
 
@@ -78,10 +82,14 @@ class InferenceJobDetailApi(OneJobApi):
     required_scopes = {"GET": "read", "DELETE": "write"}
 
     @extend_schema(
-        tags=TAGS, operation_id="get_inference_job", responses=InferenceJobDetailSerializer
+        tags=TAGS,
+        operation_id="get_inference_job",
+        parameters=[InferenceJobDetailQuerySerializer],
+        responses=InferenceJobDetailSerializer,
     )
     def get(self, request: Request, job_id: UUID) -> Response:
-        return Response(job_detail(self._job(request, job_id)))
+        query = parse_query(InferenceJobDetailQuerySerializer, request)
+        return Response(job_detail(self._job(request, job_id), **query))
 
     @extend_schema(tags=TAGS, operation_id="delete_inference_job", responses={204: None})
     def delete(self, request: Request, job_id: UUID) -> Response:

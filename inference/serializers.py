@@ -189,6 +189,14 @@ class InferenceJobSerializer(serializers.ModelSerializer):
         ]
 
 
+class InferenceJobDetailQuerySerializer(serializers.Serializer):
+    embed_files = serializers.BooleanField(
+        default=True,
+        help_text="false: the job's status and counters only (`files` empty), a cheap poll; "
+        "page through GET .../files for the files.",
+    )
+
+
 class InferenceJobDetailSerializer(InferenceJobSerializer):
     files = serializers.SerializerMethodField()
     has_more_files = serializers.SerializerMethodField()

@@ -70,3 +70,32 @@ def test_another_tenants_file_media_is_404(other_client, api_client, tenant):
 
     assert (peaks.status_code, link.status_code) == (404, 404)
     assert peaks.json() == {"detail": "Inference job not found"}
+
+
+def test_the_job_detail_can_leave_its_files_out_for_a_cheap_poll(api_client, tenant, tmp_path):
+    dataset = make_dataset(tenant=tenant)
+    audio = make_ready_audio(dataset=dataset, folder=tmp_path, seconds=1.0)
+    job = create_job(api_client, make_untrained_model(tenant=tenant, dataset=dataset))
+    api_client.post(
+        job_url(job, "/files/from-dataset"), {"audio_ids": [str(audio.pk)]}, format="json"
+    )
+
+    light = api_client.get(job_url(job), {"embed_files": "false"}).json()
+    full = api_client.get(job_url(job)).json()
+
+    assert (light["files"], light["has_more_files"], light["total_files"]) == ([], True, 1)
+    assert len(full["files"]) == 1
+    assert {key: value for key, value in light.items() if "files" not in key} == {
+        key: value for key, value in full.items() if "files" not in key
+    }
+
+
+def test_a_bad_embed_files_value_is_422(api_client, tenant):
+    job = create_job(
+        api_client, make_untrained_model(tenant=tenant, dataset=make_dataset(tenant=tenant))
+    )
+
+    response = api_client.get(job_url(job), {"embed_files": "sometimes"})
+
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["query", "embed_files"]

@@ -103,7 +103,7 @@ function renderFiles(data) {
 
 async function refresh() {
   const [job, files] = await Promise.all([
-    api.get(jobPath),
+    api.get(jobPath, { embed_files: false }),
     fetchPage(`${jobPath}/files`, { page: filesPage, pageSize: FILES_PAGE_SIZE }),
   ]);
   renderJob(job);
