@@ -9,7 +9,7 @@ TEST_DATA_DIR ?= var/test
 # `make run DEMO_DATA=0` starts without the demo datasets of labelled synthetic speech.
 DEMO_DATA ?= 1
 
-.PHONY: install run serve migrate test lint format schema client-types bench bench-quick bench-quality bench-client clean
+.PHONY: install run serve migrate test lint format screenshots schema client-types bench bench-quick bench-quality bench-client clean stack stack-stop stack-status test-stack
 
 $(INSTALLED): pyproject.toml client/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,23 @@ run: migrate
 	$(BIN)/python manage.py bootstrap_demo --base-url http://$(HOST):$(PORT) \
 		$(if $(filter 1 yes true,$(DEMO_DATA)),--with-data --background --if-new)
 	$(BIN)/python manage.py serve --host $(HOST) --port $(PORT)
+
+# The production shape on 127.0.0.1 (PostgreSQL, Redis, moto's S3, gunicorn, a worker per queue);
+# ports from RELAY_STACK_PG_PORT, RELAY_STACK_REDIS_PORT, RELAY_STACK_S3_PORT, RELAY_STACK_WEB_PORT.
+# `make stack STACK_DEMO_DATA=1` also makes the demo datasets. `make stack-stop` ends it by pid.
+STACK_DEMO_DATA ?= 0
+stack: install
+	$(BIN)/python scripts/stack.py start $(if $(filter 1 yes true,$(STACK_DEMO_DATA)),--demo-data)
+
+stack-stop:
+	$(BIN)/python scripts/stack.py stop
+
+stack-status:
+	$(BIN)/python scripts/stack.py status
+
+# Fault and load tests on a stack of their own (free ports): tests/stack/. CI runs this once.
+test-stack: install
+	RELAY_STACK_TESTS=1 RELAY_DATA_DIR=$(TEST_DATA_DIR) $(BIN)/python -m pytest tests/stack $(PYTEST_ARGS)
 
 test: install
 	RELAY_DATA_DIR=$(TEST_DATA_DIR) $(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -57,6 +74,10 @@ bench-client: install
 # Trains on the bench kit's public + hard corpora through the REST API and scores both test splits.
 bench-quality: install
 	RELAY_DATA_DIR=$(TEST_DATA_DIR) $(BIN)/python -m tests.bench.bench_quality --json var/bench-quality/results.json
+
+# Rewrites the README's pictures in docs/screenshots/ from the browser tests.
+screenshots: install
+	RELAY_DATA_DIR=$(TEST_DATA_DIR) RELAY_UPDATE_SCREENSHOTS=1 $(BIN)/python -m pytest tests/browser -q
 
 schema: install
 	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file docs/openapi.yaml

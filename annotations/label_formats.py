@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import re
+import tempfile
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -19,7 +20,23 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import PurePosixPath
 from typing import IO
 
+from relay.errors import FIELD_REQUIRED
+
 FORMATS = ("json", "csv", "dcase", "audacity", "raven")
+CONTENT_TYPES = {
+    "json": "application/json",
+    "csv": "text/csv; charset=utf-8",
+    "dcase": "text/tab-separated-values; charset=utf-8",
+    "audacity": "application/zip",
+    "raven": "text/tab-separated-values; charset=utf-8",
+}
+EXTENSIONS = {
+    "json": "json",
+    "csv": "csv",
+    "dcase": "tsv",
+    "audacity": "zip",
+    "raven": "selections.txt",
+}
 
 CSV_COLUMNS = (
     "filename",
@@ -316,6 +333,21 @@ def write_audacity_zip(
                 member.close()
 
 
+def audacity_zip_blocks(
+    rows: Iterable[ExportRow],
+    *,
+    member_names: Mapping[str, str],
+    block_bytes: int,
+    spool_bytes: int,
+) -> Iterator[bytes]:
+    """`write_audacity_zip` as blocks of bytes, spooled to disk past `spool_bytes`."""
+    with tempfile.SpooledTemporaryFile(max_size=spool_bytes) as spool:
+        write_audacity_zip(rows, member_names=member_names, out=spool)
+        spool.seek(0)
+        while block := spool.read(block_bytes):
+            yield block
+
+
 # --- parsing
 
 
@@ -463,7 +495,7 @@ def _csv_row(
             )
     artifact_type = _unguard_formula(cell("artifact_type")).strip()
     if not artifact_type:
-        collected.fail(line, "artifact_type", "Field required", "value_error.missing")
+        collected.fail(line, "artifact_type", FIELD_REQUIRED, "value_error.missing")
     return ParsedRow(
         line=line,
         filename=filename or None,
@@ -501,7 +533,7 @@ def parse_dcase(data: bytes, *, max_rows: int) -> ParsedFile:
             continue
         filename, onset, offset, label = cells
         if not filename.strip():
-            collected.fail(line, "filename", "Field required", "value_error.missing")
+            collected.fail(line, "filename", FIELD_REQUIRED, "value_error.missing")
         start_ms = collected.seconds(line, "start_ms", "onset", onset)
         end_ms = collected.seconds(line, "end_ms", "offset", offset)
         collected.order(line, start_ms, end_ms, "offset")
@@ -722,7 +754,7 @@ def _json_row(collected: _Rows, line: int, item: dict[str, object]) -> ParsedRow
         value = item.get(name)
         times[name] = None
         if value is None:
-            collected.fail(line, name, "Field required", "value_error.missing")
+            collected.fail(line, name, FIELD_REQUIRED, "value_error.missing")
         elif isinstance(value, bool) or not isinstance(value, int):
             collected.fail(
                 line, name, f"{name} must be a whole number of milliseconds", "type_error.integer"
@@ -739,7 +771,7 @@ def _json_row(collected: _Rows, line: int, item: dict[str, object]) -> ParsedRow
         collected.fail(line, "confidence", "confidence must be a number", "type_error.number")
         confidence = None
     if not text["artifact_type"]:
-        collected.fail(line, "artifact_type", "Field required", "value_error.missing")
+        collected.fail(line, "artifact_type", FIELD_REQUIRED, "value_error.missing")
     return ParsedRow(
         line=line,
         filename=text["filename"] or None,

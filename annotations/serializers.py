@@ -3,7 +3,7 @@ from rest_framework import serializers
 
 from annotations.agreement import Agreement
 from annotations.models import Annotation, AnnotationSet
-from relay.api.fields import TextField
+from relay.api.fields import ChoiceField, TextField
 
 MAX_BULK_ANNOTATIONS = 10_000
 
@@ -19,7 +19,7 @@ class AnnotationSetUpdateSerializer(serializers.Serializer):
 
 
 class AnnotationSetQuerySerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=AnnotationSet.Status.choices, required=False)
+    status = ChoiceField(choices=AnnotationSet.Status.choices, required=False)
 
 
 class AnnotationSetSerializer(serializers.ModelSerializer):
@@ -147,7 +147,7 @@ class AgreementSerializer(serializers.Serializer):
     annotation_set_id = serializers.UUIDField(source="annotation_set.id")
     other_id = serializers.UUIDField(source="other.id")
     collar_ms = serializers.FloatField(source="scores.collar_ms")
-    audio_scope = serializers.ChoiceField(
+    audio_scope = ChoiceField(
         choices=["shared", "all"],
         help_text="shared: the audio both sets label; all: they share none, so every event of "
         "either set is a disagreement.",

@@ -20,6 +20,8 @@ from annotations.validation import AudioFacts, check_row, check_rows
 from datasets.models import ArtifactType, AudioFile, Dataset
 from relay.errors import Conflict, Invalid
 from relay.ids import uuid7_batch
+from tenants import webhooks
+from tenants.models import EventType
 
 logger = logging.getLogger(__name__)
 
@@ -96,6 +98,14 @@ def publish_annotation_set(*, annotation_set: AnnotationSet) -> AnnotationSet:
         update_fields=["status", "published_at", "content_hash", "page_anchors", "updated_at"]
     )
     logger.info("annotation set %s published with %d annotations", locked.pk, len(annotations))
+    # The event's data is the set as the API shows it.
+    from annotations.serializers import AnnotationSetSerializer
+
+    webhooks.publish_event(
+        tenant_id=locked.tenant_id,
+        event_type=EventType.ANNOTATION_SET_PUBLISHED,
+        data=AnnotationSetSerializer(locked).data,
+    )
     return locked
 
 

@@ -8,7 +8,6 @@ the rows through `services.add_annotations`, all or nothing.
 """
 
 import logging
-import tempfile
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
@@ -34,20 +33,8 @@ EXPORT_BLOCK_CHARS = 64 * 1024
 # The Audacity zip is built before it is sent; small ones stay in memory, big ones go to disk.
 ZIP_SPOOL_BYTES = 8 * 1024 * 1024
 
-CONTENT_TYPES = {
-    "json": "application/json",
-    "csv": "text/csv; charset=utf-8",
-    "dcase": "text/tab-separated-values; charset=utf-8",
-    "audacity": "application/zip",
-    "raven": "text/tab-separated-values; charset=utf-8",
-}
-EXTENSIONS = {
-    "json": "json",
-    "csv": "csv",
-    "dcase": "tsv",
-    "audacity": "zip",
-    "raven": "selections.txt",
-}
+CONTENT_TYPES = label_formats.CONTENT_TYPES
+EXTENSIONS = label_formats.EXTENSIONS
 
 
 @dataclass(frozen=True)
@@ -127,11 +114,9 @@ def _audacity_zip(annotation_set: AnnotationSet, rows: Iterator[ExportRow]) -> I
     member_names = label_formats.audacity_member_names(
         (str(audio_id), filename) for audio_id, filename in audio
     )
-    with tempfile.SpooledTemporaryFile(max_size=ZIP_SPOOL_BYTES) as spool:
-        label_formats.write_audacity_zip(rows, member_names=member_names, out=spool)
-        spool.seek(0)
-        while block := spool.read(EXPORT_BLOCK_CHARS):
-            yield block
+    yield from label_formats.audacity_zip_blocks(
+        rows, member_names=member_names, block_bytes=EXPORT_BLOCK_CHARS, spool_bytes=ZIP_SPOOL_BYTES
+    )
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,8 @@ from annotations import transfer
 from annotations.api import AnnotationSetScopedApi
 from annotations.label_formats import FORMATS
 from annotations.serializers import AnnotationSetSerializer
-from relay.api.parsing import StrictJSONParser, parse_body, parse_query
+from relay.api.fields import ChoiceField
+from relay.api.parsing import StrictJSONParser, parse_query, parse_query_and_body
 from relay.api.schema import error_responses
 
 TAGS = ["annotations"]
@@ -44,12 +45,12 @@ class IgnoreFormatParameterNegotiation(DefaultContentNegotiation):
 
 
 class AnnotationExportQuerySerializer(serializers.Serializer):
-    format = serializers.ChoiceField(choices=FORMATS, default="json", help_text=FORMAT_HELP)
+    format = ChoiceField(choices=FORMATS, default="json", help_text=FORMAT_HELP)
 
 
 class AnnotationImportFormSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="The label file (for audacity, a .zip or one .txt).")
-    format = serializers.ChoiceField(choices=FORMATS, help_text=FORMAT_HELP)
+    format = ChoiceField(choices=FORMATS, help_text=FORMAT_HELP)
 
 
 class AnnotationImportQuerySerializer(serializers.Serializer):
@@ -145,8 +146,9 @@ class AnnotationSetImportApi(AnnotationSetScopedApi):
     )
     def post(self, request: Request, dataset_id: UUID, set_id: UUID) -> Response:
         annotation_set = self._set(request, dataset_id, set_id)
-        query = parse_query(AnnotationImportQuerySerializer, request)
-        body = parse_body(AnnotationImportFormSerializer, request)
+        query, body = parse_query_and_body(
+            AnnotationImportQuerySerializer, AnnotationImportFormSerializer, request
+        )
         upload = body["file"]
         report = transfer.import_annotations(
             annotation_set=annotation_set,

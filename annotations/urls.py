@@ -2,8 +2,8 @@ from django.urls import path
 
 from annotations import api, transfer_api
 
-SETS = "datasets/<uuid:dataset_id>/annotation-sets"
-ONE_SET = f"{SETS}/<uuid:set_id>"
+SETS = "datasets/<id:dataset_id>/annotation-sets"
+ONE_SET = f"{SETS}/<id:set_id>"
 
 urlpatterns = [
     path(SETS, api.AnnotationSetListApi.as_view(), name="annotation-set-list"),
@@ -30,7 +30,7 @@ urlpatterns = [
     path(f"{ONE_SET}/annotations", api.AnnotationListApi.as_view(), name="annotation-list"),
     path(f"{ONE_SET}/annotations/bulk", api.AnnotationBulkApi.as_view(), name="annotation-bulk"),
     path(
-        f"{ONE_SET}/annotations/<uuid:annotation_id>",
+        f"{ONE_SET}/annotations/<id:annotation_id>",
         api.AnnotationDetailApi.as_view(),
         name="annotation-detail",
     ),

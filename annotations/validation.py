@@ -9,6 +9,8 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from relay.errors import FIELD_REQUIRED
+
 MAX_NOTE_LENGTH = 2000
 
 
@@ -111,7 +113,7 @@ def check_row(
     audio_id = None
     raw_audio_id = row.get("audio_file_id")
     if raw_audio_id is None:
-        fail("audio_file_id", "Field required", "value_error.missing")
+        fail("audio_file_id", FIELD_REQUIRED, "value_error.missing")
     else:
         try:
             audio_id = uuid.UUID(str(raw_audio_id)) if isinstance(raw_audio_id, str) else None
@@ -126,7 +128,7 @@ def check_row(
             fail("audio_file_id", "The audio file is not ready yet", "value_error.not_ready")
     artifact_type = row.get("artifact_type")
     if artifact_type is None:
-        fail("artifact_type", "Field required", "value_error.missing")
+        fail("artifact_type", FIELD_REQUIRED, "value_error.missing")
     elif not isinstance(artifact_type, str) or artifact_type not in types:
         fail(
             "artifact_type", "Not one of the dataset's artifact types", "value_error.invalid_choice"
@@ -134,7 +136,7 @@ def check_row(
     start_ms, end_ms = row.get("start_ms"), row.get("end_ms")
     for field, value in (("start_ms", start_ms), ("end_ms", end_ms)):
         if value is None:
-            fail(field, "Field required", "value_error.missing")
+            fail(field, FIELD_REQUIRED, "value_error.missing")
         elif not _whole_number(value):
             fail(field, "Must be a whole number of milliseconds", "type_error.integer")
         elif value < 0:

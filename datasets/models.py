@@ -78,6 +78,8 @@ class AudioFile(TimestampedModel):
         max_length=16, choices=Status.choices, default=Status.PENDING
     )
     processing_error = models.TextField(blank=True, default="")
+    # Sentences about a file that became ready with a problem (a truncated WAV): what was kept.
+    processing_warnings = models.JSONField(default=list, blank=True)
     duration_ms = models.PositiveBigIntegerField(null=True, blank=True)
     sample_rate = models.PositiveIntegerField(null=True, blank=True)
     channels = models.PositiveSmallIntegerField(null=True, blank=True)

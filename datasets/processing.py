@@ -17,11 +17,14 @@ from django.utils import timezone
 from datasets import formats, signals
 from datasets.audio.decode import AudioDecodeError
 from datasets.audio.pipeline import ProcessedAudio, process_audio
+from datasets.audio.wav_header import truncation_warning
 from datasets.models import AudioFile
 from datasets.services import adjust_dataset_totals
 from relay import queue
 from relay.leases import lease_heartbeat
 from relay.storage import get_object_store
+from tenants import webhooks
+from tenants.models import EventType
 
 logger = logging.getLogger(__name__)
 
@@ -78,16 +81,18 @@ def process_claimed_audio(*, audio: AudioFile) -> None:
             return
         for key, path in outputs.items():
             store.save_file(key, path)
-    _finish_ready(audio=audio, result=result)
+        warnings = [warning] if (warning := truncation_warning(source)) else []
+    _finish_ready(audio=audio, result=result, warnings=warnings)
 
 
-def _finish_ready(*, audio: AudioFile, result: ProcessedAudio) -> None:
+def _finish_ready(*, audio: AudioFile, result: ProcessedAudio, warnings: list[str]) -> None:
     with transaction.atomic():
         finished = AudioFile.objects.filter(
             pk=audio.pk, processing_status=AudioFile.Status.PROCESSING
         ).update(
             processing_status=AudioFile.Status.READY,
             processing_error="",
+            processing_warnings=warnings,
             duration_ms=result.duration_ms,
             sample_rate=result.sample_rate,
             channels=result.channels,
@@ -100,9 +105,11 @@ def _finish_ready(*, audio: AudioFile, result: ProcessedAudio) -> None:
         )
         if finished:
             adjust_dataset_totals(audio.dataset_id, count=1, duration_ms=result.duration_ms)
-            _announce_finished(audio)
+            _announce_finished(audio, EventType.AUDIO_READY)
     if finished:
-        logger.info("audio %s ready: %d ms", audio.pk, result.duration_ms)
+        logger.info(
+            "audio %s ready: %d ms (%d warnings)", audio.pk, result.duration_ms, len(warnings)
+        )
     elif not AudioFile.objects.filter(pk=audio.pk).exists():
         # Deleted while we worked: what we just stored belongs to nobody.
         get_object_store().delete_prefix(audio.storage_prefix)
@@ -120,11 +127,19 @@ def _finish_failed(*, audio: AudioFile, message: str) -> None:
             updated_at=timezone.now(),
         )
         if failed:
-            _announce_finished(audio)
+            _announce_finished(audio, EventType.AUDIO_FAILED)
     logger.info("audio %s failed: %s", audio.pk, message)
 
 
-def _announce_finished(audio: AudioFile) -> None:
+def _announce_finished(audio: AudioFile, event_type: EventType) -> None:
+    """Inside the transaction that finished the file: its webhook event, and the signal."""
+    # The event's data is the file as the API shows it.
+    from datasets.serializers import AudioFileSerializer
+
+    finished = AudioFile.objects.get(pk=audio.pk)
+    webhooks.publish_event(
+        tenant_id=finished.tenant_id, event_type=event_type, data=AudioFileSerializer(finished).data
+    )
     audio_id = str(audio.pk)
     transaction.on_commit(lambda: signals.audio_finished.send(sender=AudioFile, audio_id=audio_id))
 
@@ -132,7 +147,7 @@ def _announce_finished(audio: AudioFile) -> None:
 def audio_needing_a_worker() -> list[str]:
     """Ids of confirmed files no live worker holds: their message was lost or their worker died."""
     now = timezone.now()
-    unclaimed_since = now - settings.RELAY_PROCESSING_LEASE
+    unclaimed_since = now - settings.RELAY_REQUEUE_UNCLAIMED_AFTER
     started_at = queue.in_memory_workers_started_at()
     if started_at is not None:
         # Embedded mode: messages live in this process's memory, so a file confirmed before its

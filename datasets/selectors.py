@@ -96,16 +96,18 @@ INFERENCE_RUN_STATUSES = ("processing", "completed")
 def _without_inference_by(
     audio_files: QuerySet[AudioFile], dataset: Dataset, model_id: UUID
 ) -> QuerySet[AudioFile]:
-    """Audio that no inference job of the model has completed or is running (a failed or
-    cancelled run does not count). Raises Invalid for a model not in the dataset's tenant.
-    Reads inference through reverse relations, so this app never imports a higher one."""
+    """Ready audio (what `files/from-dataset` takes) that no inference job of the model has
+    completed or is running (a failed or cancelled run does not count). Raises Invalid for a
+    model not in the dataset's tenant. Reads inference through reverse relations, so this app
+    never imports a higher one."""
     _check_model(dataset, model_id, ["query", "without_inference_by"])
     run = AudioFile.objects.filter(
         dataset=dataset,
         inference_files__job__model_id=model_id,
         inference_files__status__in=INFERENCE_RUN_STATUSES,
     )
-    return audio_files.exclude(pk__in=run.values("pk"))
+    ready = audio_files.filter(processing_status=AudioFile.Status.READY)
+    return ready.exclude(pk__in=run.values("pk"))
 
 
 def _as_json_scalar(value: str) -> object:

@@ -9,7 +9,8 @@ from rest_framework import serializers
 
 from datasets import formats
 from datasets.models import ArtifactType, AudioFile, Dataset
-from relay.api.fields import TextField, first_forbidden_character
+from relay.api.fields import ChoiceField, FileSizeField, TextField, first_forbidden_character
+from relay.api.parsing import AliasesMixin, AllErrorsSerializer
 
 ARTIFACT_TYPE_NAME_PATTERN = r"^[A-Za-z0-9_-]+$"
 COLOR_PATTERN = r"^#[0-9A-Fa-f]{6}$"
@@ -146,15 +147,44 @@ def _has_forbidden_text(value: object) -> bool:
     return False
 
 
-class AudioUploadUrlSerializer(serializers.Serializer):
+class UploadRequestSerializer(AllErrorsSerializer):
+    """A file to upload: its name, audio content type (matching the name's extension), size in
+    bytes and optional metadata."""
+
+    # Both upload flows (dataset audio, inference files) ask this; the format check runs with
+    # the field checks, so one 422 names every problem.
+
     filename = TextField(min_length=1, max_length=255)
     content_type = TextField(min_length=1, max_length=100)
-    file_size = serializers.IntegerField(min_value=0, help_text="Size of the file in bytes.")
     metadata = MetadataField(required=False)
 
+    def validate(self, attrs: dict) -> dict:
+        if "filename" in attrs and "content_type" in attrs:
+            problems = formats.upload_format_problems(
+                filename=attrs["filename"], content_type=attrs["content_type"]
+            )
+            if problems:
+                raise serializers.ValidationError(
+                    {field: [msg] for field, msg in problems}, code="unsupported_format"
+                )
+        return attrs
 
-class AudioConfirmSerializer(serializers.Serializer):
-    audio_id = serializers.UUIDField()
+
+class AudioUploadUrlSerializer(AliasesMixin, UploadRequestSerializer):
+    """A file to upload into the dataset. `file_size_bytes` (inference's name) is accepted for
+    `file_size`."""
+
+    aliases = {"file_size_bytes": "file_size"}
+    file_size = FileSizeField(
+        help_text="Size of the file in bytes (at least 1); also accepted as file_size_bytes."
+    )
+
+
+class AudioConfirmSerializer(AliasesMixin, serializers.Serializer):
+    """The uploaded audio to confirm. `file_id` (inference's name) is accepted for `audio_id`."""
+
+    aliases = {"file_id": "audio_id"}
+    audio_id = serializers.UUIDField(help_text="The upload's audio_id; also accepted as file_id.")
 
 
 class AudioUpdateSerializer(serializers.Serializer):
@@ -163,14 +193,15 @@ class AudioUpdateSerializer(serializers.Serializer):
 
 
 class AudioQuerySerializer(serializers.Serializer):
-    processing_status = serializers.ChoiceField(choices=AudioFile.Status.choices, required=False)
+    processing_status = ChoiceField(choices=AudioFile.Status.choices, required=False)
     search = TextField(max_length=200, required=False, allow_blank=True)
     without_inference_by = serializers.UUIDField(
         required=False,
-        help_text="A model id: only the audio that model has not run on yet (no completed or "
-        "running inference file of any of its jobs).",
+        help_text="A model id: only the ready audio that model has not run on yet (no "
+        "completed or running inference file of any of its jobs), which files/from-dataset "
+        "takes as it is. Pending, processing and failed audio is left out.",
     )
-    order = serializers.ChoiceField(
+    order = ChoiceField(
         choices=["newest", "uncertainty"],
         default="newest",
         help_text="newest: newest first. uncertainty: the label-next queue, the audio model_id "
@@ -195,7 +226,7 @@ class PeaksQuerySerializer(serializers.Serializer):
 
 
 class DownloadQuerySerializer(serializers.Serializer):
-    variant = serializers.ChoiceField(choices=["original", "normalized"], default="original")
+    variant = ChoiceField(choices=["original", "normalized"], default="original")
 
 
 class AudioFileSerializer(serializers.ModelSerializer):
@@ -205,6 +236,12 @@ class AudioFileSerializer(serializers.ModelSerializer):
     sample_rate = serializers.IntegerField(allow_null=True, **COUNT_FIELD)
     channels = serializers.IntegerField(allow_null=True, **COUNT_FIELD)
     processing_error = serializers.SerializerMethodField()
+    processing_warnings = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="Problems with a file that still became ready, e.g. a truncated WAV whose "
+        "present audio was kept. Empty for a sound file.",
+    )
 
     class Meta:
         model = AudioFile
@@ -216,6 +253,7 @@ class AudioFileSerializer(serializers.ModelSerializer):
             "file_size",
             "processing_status",
             "processing_error",
+            "processing_warnings",
             "duration_ms",
             "sample_rate",
             "channels",
@@ -268,7 +306,7 @@ class DownloadUrlSerializer(serializers.Serializer):
 DATA_URL_PATTERN = re.compile(r"data:([\w.+-]+/[\w.+-]+)(?:;[^,;]*)*;base64,(.*)", re.DOTALL)
 
 
-class InlineUploadSerializer(serializers.Serializer):
+class InlineUploadSerializer(AllErrorsSerializer):
     """`files` are data URLs (`data:audio/wav;base64,...`); `filenames` and `metadata`, when
     given, hold one entry per file."""
 
@@ -279,21 +317,26 @@ class InlineUploadSerializer(serializers.Serializer):
     metadata = serializers.ListField(child=MetadataField(), required=False)
 
     def validate(self, attrs: dict) -> dict:
+        if "files" not in attrs:  # only the other fields' checks can run
+            return attrs
         count = len(attrs["files"])
-        for field in ("filenames", "metadata"):
-            if field in attrs and len(attrs[field]) != count:
-                raise serializers.ValidationError(
-                    {field: [f"Give one entry per file ({count}), or leave it out."]}
-                )
-        decoded, errors = [], {}
+        errors: dict = {
+            field: [f"Give one entry per file ({count}), or leave it out."]
+            for field in ("filenames", "metadata")
+            if field in attrs and len(attrs[field]) != count
+        }
+        filenames = attrs["filenames"] if "filenames" in attrs and "filenames" not in errors else []
+        decoded, file_errors = [], {}
         for index, data_url in enumerate(attrs["files"]):
-            filename = attrs["filenames"][index] if "filenames" in attrs else None
+            filename = filenames[index] if filenames else None
             try:
                 decoded.append(_decode_inline_file(data_url, filename, index))
             except serializers.ValidationError as error:
-                errors[index] = error.detail
+                file_errors[index] = error.detail
+        if file_errors:
+            errors["files"] = file_errors
         if errors:
-            raise serializers.ValidationError({"files": errors})
+            raise serializers.ValidationError(errors)
         metadata = attrs.get("metadata") or [{}] * count
         return {"files": [(*item, meta) for item, meta in zip(decoded, metadata, strict=True)]}
 

@@ -140,12 +140,19 @@ def _add_artifact_types(
 
 
 def delete_dataset(*, dataset: Dataset) -> None:
-    """Delete a dataset with its types, audio and labels, and once committed its stored files."""
+    """Delete a dataset with its types, audio and labels, and once committed its stored files.
+
+    Its trained models stay, with no dataset (the database nulls the reference), and so do their
+    files: models made before they moved to the tenant's prefix keep theirs under the dataset's
+    `models/` folder, so then only the audio folder is removed.
+    """
     dataset_id, prefix = dataset.pk, dataset.storage_prefix
+    keeps_model_files = dataset.trained_models.filter(file_key__startswith=f"{prefix}/").exists()
+    removed = f"{prefix}/audio" if keeps_model_files else prefix
     with transaction.atomic():
         dataset.delete()
-        transaction.on_commit(lambda: get_object_store().delete_prefix(prefix))
-    logger.info("dataset %s deleted", dataset_id)
+        transaction.on_commit(lambda: get_object_store().delete_prefix(removed))
+    logger.info("dataset %s deleted; its models are kept", dataset_id)
 
 
 # --- Audio files -------------------------------------------------------------------------------
@@ -363,6 +370,7 @@ def reprocess_audio(*, audio_ids: Sequence[object]) -> int:
                 adjust_dataset_totals(audio.dataset_id, count=-1, duration_ms=-audio.duration_ms)
             audio.processing_status = AudioFile.Status.PROCESSING
             audio.processing_error = ""
+            audio.processing_warnings = []
             audio.processing_attempts = 0
             audio.lease_expires_at = None
             audio.confirmed_at = timezone.now()

@@ -2,12 +2,12 @@ from django.urls import path
 
 from datasets import api
 
-AUDIO = "datasets/<uuid:dataset_id>/audio"
-ONE_AUDIO = f"{AUDIO}/<uuid:audio_id>"
+AUDIO = "datasets/<id:dataset_id>/audio"
+ONE_AUDIO = f"{AUDIO}/<id:audio_id>"
 
 urlpatterns = [
     path("datasets", api.DatasetListApi.as_view(), name="dataset-list"),
-    path("datasets/<uuid:dataset_id>", api.DatasetDetailApi.as_view(), name="dataset-detail"),
+    path("datasets/<id:dataset_id>", api.DatasetDetailApi.as_view(), name="dataset-detail"),
     path(AUDIO, api.AudioListApi.as_view(), name="audio-list"),
     path(f"{AUDIO}/upload-url", api.AudioUploadUrlApi.as_view(), name="audio-upload-url"),
     path(f"{AUDIO}/upload", api.AudioInlineUploadApi.as_view(), name="audio-upload-inline"),

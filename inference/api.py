@@ -223,7 +223,10 @@ class InferenceFromDatasetApi(OneJobApi):
         )
 
 
-EXPORT_DESCRIPTION = "Every detection of the job, streamed: json, csv or dcase (TSV)."
+EXPORT_DESCRIPTION = (
+    "Every detection of the job, streamed: json, csv, dcase and raven as text, audacity as a zip "
+    "of label tracks."
+)
 
 
 class InferenceDetectionsExportApi(OneJobApi):
@@ -244,6 +247,9 @@ class InferenceDetectionsExportApi(OneJobApi):
             (200, "text/tab-separated-values"): OpenApiResponse(
                 OpenApiTypes.STR, description=EXPORT_DESCRIPTION
             ),
+            (200, "application/zip"): OpenApiResponse(
+                OpenApiTypes.BINARY, description=EXPORT_DESCRIPTION
+            ),
         },
     )
     def get(self, request: Request, job_id: UUID) -> StreamingHttpResponse:
@@ -253,6 +259,7 @@ class InferenceDetectionsExportApi(OneJobApi):
             label_format,
             selectors.export_rows(job=job),
             job=InferenceJobSerializer(job).data,
+            files=selectors.detected_files(job=job),
         )
         response = StreamingHttpResponse(chunks, content_type=exports.CONTENT_TYPES[label_format])
         filename = f"inference-{str(job.pk)[:8]}.{exports.EXTENSIONS[label_format]}"

@@ -1,38 +1,62 @@
-"""Detections as downloadable files, produced lazily: Relay's JSON, CSV, and the DCASE TSV that
-sed_eval and ../shared/bench/score.py read. No Django imports."""
+"""Detections as downloadable files, produced lazily: Relay's JSON, CSV, and the label formats
+annotation sets export (annotations.label_formats): the DCASE TSV that sed_eval reads, Audacity
+label tracks (a zip, one track per file) and a Raven selection table. No Django imports."""
 
 import csv
 import io
 import json
-import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-FORMATS = ("json", "csv", "dcase")
-CONTENT_TYPES = {
-    "json": "application/json",
-    "csv": "text/csv; charset=utf-8",
-    "dcase": "text/tab-separated-values; charset=utf-8",
-}
-EXTENSIONS = {"json": "json", "csv": "csv", "dcase": "tsv"}
+from annotations import label_formats
+
+FORMATS = label_formats.FORMATS
+# The same files as annotation exports, so the same types and extensions.
+CONTENT_TYPES = label_formats.CONTENT_TYPES
+EXTENSIONS = label_formats.EXTENSIONS
 CSV_COLUMNS = ("file_id", "filename", "artifact_type", "start_ms", "end_ms", "confidence")
-DCASE_COLUMNS = ("filename", "onset", "offset", "event_label")
 FORMULA_STARTS = frozenset("=+-@\t\r")
 BLOCK_CHARS = 64 * 1024
-
-
-def seconds_text(ms: int) -> str:
-    """`1250` → `"1.250"`, in integer arithmetic so no float ever rounds the wrong way."""
-    return f"{ms // 1000}.{ms % 1000:03d}"
+ZIP_SPOOL_BYTES = 8 * 1024 * 1024
 
 
 def render(
-    label_format: str, rows: Iterable[Mapping[str, Any]], *, job: Mapping[str, Any]
+    label_format: str,
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    job: Mapping[str, Any],
+    files: Iterable[tuple[str, str]] = (),
 ) -> Iterator[bytes]:
-    """UTF-8 blocks of the file. `job` (the job as the API shows it) heads the JSON format."""
+    """UTF-8 blocks of the file (zip bytes for audacity). `job` (the job as the API shows it)
+    heads the JSON format; `files`, `(file_id, filename)` of every file with detections, names
+    the Audacity tracks."""
     if label_format == "json":
         return _encoded(_json(rows, job=job))
-    return _encoded({"csv": _csv, "dcase": _dcase}[label_format](rows))
+    if label_format == "csv":
+        return _encoded(_csv(rows))
+    label_rows = map(_label_row, rows)
+    if label_format == "audacity":
+        return label_formats.audacity_zip_blocks(
+            label_rows,
+            member_names=label_formats.audacity_member_names(files),
+            block_bytes=BLOCK_CHARS,
+            spool_bytes=ZIP_SPOOL_BYTES,
+        )
+    render_text = {"dcase": label_formats.render_dcase, "raven": label_formats.render_raven}
+    return _encoded(render_text[label_format](label_rows))
+
+
+def _label_row(row: Mapping[str, Any]) -> label_formats.ExportRow:
+    """A detection as the annotation exporters take it: its file in place of an audio file."""
+    return label_formats.ExportRow(
+        audio_file_id=row["file_id"],
+        filename=row["filename"],
+        artifact_type=row["artifact_type"],
+        start_ms=row["start_ms"],
+        end_ms=row["end_ms"],
+        confidence=row["confidence"],
+        note="",
+    )
 
 
 def _json(rows: Iterable[Mapping[str, Any]], *, job: Mapping[str, Any]) -> Iterator[str]:
@@ -72,23 +96,6 @@ def _csv(rows: Iterable[Mapping[str, Any]]) -> Iterator[str]:
             buffer.seek(0)
             buffer.truncate()
     yield buffer.getvalue()
-
-
-def _tsv_cell(text: str) -> str:
-    return re.sub(r"[\t\r\n]+", " ", text)
-
-
-def _dcase(rows: Iterable[Mapping[str, Any]]) -> Iterator[str]:
-    """`filename onset offset event_label`, tab-separated, in seconds."""
-    yield "\t".join(DCASE_COLUMNS) + "\n"
-    for row in rows:
-        cells = (
-            row["filename"],
-            seconds_text(row["start_ms"]),
-            seconds_text(row["end_ms"]),
-            row["artifact_type"],
-        )
-        yield "\t".join(map(_tsv_cell, cells)) + "\n"
 
 
 def _encoded(pieces: Iterable[str]) -> Iterator[bytes]:

@@ -264,10 +264,11 @@ def _finish_failed(*, file: InferenceFile, message: str) -> None:
 
 def files_needing_a_worker() -> list[str]:
     """Ids of confirmed files no live worker holds: their worker died (lease expired) or their
-    message was lost (never leased, confirmed longer than a lease ago)."""
+    message was lost (never leased, confirmed RELAY_REQUEUE_UNCLAIMED_AFTER ago)."""
     now = timezone.now()
-    lease = settings.RELAY_INFERENCE_LEASE
+    unclaimed_since = now - settings.RELAY_REQUEUE_UNCLAIMED_AFTER
     stale = InferenceFile.objects.filter(status=InferenceFile.Status.PROCESSING).filter(
-        Q(lease_expires_at__lt=now) | Q(lease_expires_at__isnull=True, confirmed_at__lt=now - lease)
+        Q(lease_expires_at__lt=now)
+        | Q(lease_expires_at__isnull=True, confirmed_at__lt=unclaimed_since)
     )
     return [str(pk) for pk in stale.values_list("pk", flat=True)]

@@ -113,6 +113,13 @@ def export_rows(*, job: InferenceJob) -> Iterator[dict[str, Any]]:
         }
 
 
+def detected_files(*, job: InferenceJob) -> Iterator[tuple[str, str]]:
+    """`(file_id, filename)` of each file of the job with detections (Audacity's track names)."""
+    files = job.files.filter(detection_count__gt=0).values_list("pk", "original_filename")
+    for file_id, filename in files.iterator(chunk_size=EXPORT_CHUNK_ROWS):
+        yield str(file_id), filename
+
+
 def _rates(counts: dict[str, int], duration_ms: int, types: list[str]) -> dict[str, Any]:
     hours = duration_ms / MS_PER_HOUR
     return {

@@ -3,10 +3,11 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from datasets.serializers import MetadataField
+from datasets.serializers import UploadRequestSerializer
 from inference.exports import FORMATS
 from inference.models import InferenceFile, InferenceJob
-from relay.api.fields import TextField
+from relay.api.fields import ChoiceField, FileSizeField, TextField
+from relay.api.parsing import AliasesMixin
 
 MAX_DURATION_SETTING_MS = 10_000
 MAX_AUDIO_IDS = 1_000
@@ -91,11 +92,11 @@ class InferenceJobCreateSerializer(serializers.Serializer):
 
 class InferenceJobQuerySerializer(serializers.Serializer):
     model_id = serializers.UUIDField(required=False)
-    status = serializers.ChoiceField(choices=InferenceJob.Status.choices, required=False)
+    status = ChoiceField(choices=InferenceJob.Status.choices, required=False)
 
 
 class InferenceFileQuerySerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=InferenceFile.Status.choices, required=False)
+    status = ChoiceField(choices=InferenceFile.Status.choices, required=False)
 
 
 class InferenceConfigSerializer(serializers.Serializer):
@@ -218,11 +219,14 @@ class InferenceJobDetailSerializer(InferenceJobSerializer):
         return self.context["has_more_files"]
 
 
-class InferenceUploadUrlSerializer(serializers.Serializer):
-    filename = TextField(min_length=1, max_length=255)
-    content_type = TextField(min_length=1, max_length=100)
-    file_size_bytes = serializers.IntegerField(min_value=0, help_text="Size of the file in bytes.")
-    metadata = MetadataField(required=False)
+class InferenceUploadUrlSerializer(AliasesMixin, UploadRequestSerializer):
+    """A file to upload into the job. `file_size` (datasets' name) is accepted for
+    `file_size_bytes`."""
+
+    aliases = {"file_size": "file_size_bytes"}
+    file_size_bytes = FileSizeField(
+        help_text="Size of the file in bytes (at least 1); also accepted as file_size."
+    )
 
 
 class InferenceUploadTargetSerializer(serializers.Serializer):
@@ -232,8 +236,11 @@ class InferenceUploadTargetSerializer(serializers.Serializer):
     expires_in = serializers.IntegerField(help_text="Seconds until the upload URL expires.")
 
 
-class InferenceConfirmSerializer(serializers.Serializer):
-    file_id = serializers.UUIDField()
+class InferenceConfirmSerializer(AliasesMixin, serializers.Serializer):
+    """The uploaded file to confirm. `audio_id` (datasets' name) is accepted for `file_id`."""
+
+    aliases = {"audio_id": "file_id"}
+    file_id = serializers.UUIDField(help_text="The upload's file_id; also accepted as audio_id.")
 
 
 class InferenceFromDatasetSerializer(serializers.Serializer):
@@ -250,12 +257,13 @@ class InferenceFileListSerializer(serializers.Serializer):
 
 
 class DetectionExportQuerySerializer(serializers.Serializer):
-    format = serializers.ChoiceField(
+    format = ChoiceField(
         choices=FORMATS,
         default="json",
         help_text="json: {job, detections: [...]}; csv: file_id, filename, artifact_type, "
         "start_ms, end_ms, confidence; dcase: DCASE/sed_eval TSV (filename, onset, offset, "
-        "event_label) in seconds.",
+        "event_label) in seconds; audacity: a zip of Audacity label tracks, one per file; raven: "
+        "a Raven selection table. The label formats are the ones annotation sets export.",
     )
 
 

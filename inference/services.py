@@ -26,7 +26,8 @@ from datasets.models import AudioFile
 from inference.models import InferenceFile, InferenceJob, peaks_key, upload_key
 from relay.errors import Conflict, Invalid, NotFound
 from relay.storage import UploadTarget, get_object_store
-from tenants.models import Tenant
+from tenants import webhooks
+from tenants.models import EventType, Tenant
 from training import selectors as training_selectors
 from training.ml.postprocess import resolve_thresholds
 from training.models import TrainedModel
@@ -277,7 +278,20 @@ def refresh_job_status(job: InferenceJob) -> InferenceJob:
                 job.total_files,
                 job.total_detections,
             )
+            _publish_completed(job)
     return job
+
+
+def _publish_completed(job: InferenceJob) -> None:
+    """`inference.completed` when every file has finished, whether any succeeded or not (the
+    data's `status` says which); its data is the job as the API lists it."""
+    from inference.serializers import InferenceJobSerializer
+
+    webhooks.publish_event(
+        tenant_id=job.tenant_id,
+        event_type=EventType.INFERENCE_COMPLETED,
+        data=InferenceJobSerializer(job).data,
+    )
 
 
 def cancel_inference_job(*, job: InferenceJob) -> InferenceJob:
@@ -338,9 +352,9 @@ def retry_failed_files(*, file_ids: Sequence[UUID]) -> int:
 
 
 def abandon_unconfirmed_uploads() -> int:
-    """Delete files whose upload URL expired a lease ago without a confirm, so that their jobs
-    can finish. Returns how many were removed."""
-    cutoff = timezone.now() - settings.RELAY_INFERENCE_LEASE
+    """Delete files whose upload URL expired RELAY_REQUEUE_UNCLAIMED_AFTER ago without a
+    confirm, so that their jobs can finish. Returns how many were removed."""
+    cutoff = timezone.now() - settings.RELAY_REQUEUE_UNCLAIMED_AFTER
     cutoff -= timedelta(seconds=settings.RELAY_UPLOAD_URL_EXPIRES_S)
     stale = list(
         InferenceFile.objects.filter(

@@ -2,8 +2,8 @@ from django.urls import path
 
 from inference import api, assisted_api
 
-JOB = "inference-jobs/<uuid:job_id>"
-SET = "datasets/<uuid:dataset_id>/annotation-sets/<uuid:set_id>"
+JOB = "inference-jobs/<id:job_id>"
+SET = "datasets/<id:dataset_id>/annotation-sets/<id:set_id>"
 
 urlpatterns = [
     path("inference-jobs", api.InferenceJobListApi.as_view(), name="inference-job-list"),
@@ -16,12 +16,12 @@ urlpatterns = [
         name="inference-file-upload-url",
     ),
     path(
-        f"{JOB}/files/<uuid:file_id>/peaks",
+        f"{JOB}/files/<id:file_id>/peaks",
         api.InferenceFilePeaksApi.as_view(),
         name="inference-file-peaks",
     ),
     path(
-        f"{JOB}/files/<uuid:file_id>/download-url",
+        f"{JOB}/files/<id:file_id>/download-url",
         api.InferenceFileDownloadUrlApi.as_view(),
         name="inference-file-download-url",
     ),
@@ -53,7 +53,7 @@ urlpatterns = [
         name="rejected-detection-list",
     ),
     path(
-        f"{SET}/rejected-detections/<uuid:rejection_id>",
+        f"{SET}/rejected-detections/<id:rejection_id>",
         assisted_api.RejectedDetectionDetailApi.as_view(),
         name="rejected-detection-detail",
     ),

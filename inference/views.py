@@ -17,8 +17,10 @@ def inference_jobs_page(request: HttpRequest) -> HttpResponse:
 
 
 @tenant_page
-def inference_job_page(request: HttpRequest, job_id: UUID) -> HttpResponse:
-    job = found_or_404(selectors.get_inference_job, tenant=tenant_of(request), job_id=job_id)
+def inference_job_page(request: HttpRequest, inference_job_id: UUID) -> HttpResponse:
+    job = found_or_404(
+        selectors.get_inference_job, tenant=tenant_of(request), job_id=inference_job_id
+    )
     context = {
         "job": job,
         "inference_config": {

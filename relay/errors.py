@@ -3,6 +3,10 @@
 Messages reach users unchanged, so they name the thing and say what to do.
 """
 
+# One wording per case, whichever check finds it: DRF's serializers and Relay's own row checks
+# (annotations, imports) both say this for a missing (or null) required field.
+FIELD_REQUIRED = "This field is required."
+
 
 class RelayError(Exception):
     """Base of every error a user can cause."""

@@ -24,7 +24,8 @@ logger = logging.getLogger(__name__)
 PROCESSING_QUEUE = "processing"
 TRAINING_QUEUE = "training"
 INFERENCE_QUEUE = "inference"
-QUEUES = (PROCESSING_QUEUE, TRAINING_QUEUE, INFERENCE_QUEUE)
+WEBHOOKS_QUEUE = "webhooks"
+QUEUES = (PROCESSING_QUEUE, TRAINING_QUEUE, INFERENCE_QUEUE, WEBHOOKS_QUEUE)
 
 
 class DatabaseConnections(Middleware):
@@ -41,8 +42,23 @@ class DatabaseConnections(Middleware):
     after_skip_message = after_process_message
 
 
+# Out of a million broker commands, how many also look for dead worker processes and put their
+# unacknowledged messages back on the queue. Every idle consumer polls about once a second, so at
+# 10 % a dead process's messages come back within seconds of RELAY_BROKER_HEARTBEAT_TIMEOUT_S
+# (Dramatiq's default, 0.1 %, takes many minutes); the look is one sorted-set range query.
+BROKER_MAINTENANCE_CHANCE = 100_000
+
+
 def build_broker(redis_url: str) -> dramatiq.Broker:
-    broker = RedisBroker(url=redis_url) if redis_url else StubBroker()
+    broker = (
+        RedisBroker(
+            url=redis_url,
+            heartbeat_timeout=settings.RELAY_BROKER_HEARTBEAT_TIMEOUT_S * 1000,
+            maintenance_chance=BROKER_MAINTENANCE_CHANCE,
+        )
+        if redis_url
+        else StubBroker()
+    )
     broker.add_middleware(DatabaseConnections())
     for queue_name in QUEUES:
         broker.declare_queue(queue_name)

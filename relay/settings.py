@@ -5,13 +5,16 @@ when it is malformed. The README's configuration table lists them all.
 """
 
 import os
-import re
 import secrets
 from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+
+from relay.logs import logging_config
+from relay.proxies import parse_networks
+from relay.ratelimit import Rate
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -41,6 +44,17 @@ def env_bool(name: str, *, default: bool) -> bool:
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name, "")
     return [item.strip() for item in raw.split(",") if item.strip()] if raw else default
+
+
+def env_rate(name: str, default: str) -> str:
+    raw = env_str(name, default).strip()
+    try:
+        Rate.parse(raw)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"{name} must look like 50/s, 600/min or 1000/hour, got {raw!r}"
+        ) from None
+    return raw
 
 
 def load_or_create_secret_key(data_dir: Path) -> str:
@@ -87,7 +101,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "relay.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "relay.proxies.RequestLinksMiddleware",
+    "relay.middleware.SecurityHeadersMiddleware",
+    "relay.middleware.CorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -120,7 +138,14 @@ TEMPLATES = [
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     try:
-        DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+        # Health checks: a connection that PostgreSQL dropped (a restart) is replaced at the
+        # start of the next request instead of failing it.
+        DATABASES = {
+            "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+        }
+        if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+            # A database that is away fails a request in seconds (a 503), not after minutes.
+            DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
     except ValueError as error:
         raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {error}") from None
 else:
@@ -140,7 +165,7 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- Cache: throttling counters. Shared through Redis when there is one, else per process.
+# --- Cache. (Rate limits keep their own windows: relay.ratelimit.)
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
@@ -156,6 +181,14 @@ if RELAY_STORAGE not in {"local", "s3"}:
 RELAY_S3_BUCKET = env_str("RELAY_S3_BUCKET", "relay")
 RELAY_S3_ENDPOINT_URL = env_str("RELAY_S3_ENDPOINT_URL", "")
 RELAY_S3_REGION = env_str("RELAY_S3_REGION", "us-east-1")
+# The origins the browser reaches the bucket at (uploads, playback), for the pages' CSP.
+RELAY_CSP_STORAGE_SOURCES = (
+    [RELAY_S3_ENDPOINT_URL]
+    if RELAY_S3_ENDPOINT_URL
+    else ["https://*.s3.amazonaws.com", f"https://*.s3.{RELAY_S3_REGION}.amazonaws.com"]
+    if RELAY_STORAGE == "s3"
+    else []
+)
 MEDIA_ROOT = DATA_DIR / "files"
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
@@ -177,10 +210,37 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 SESSION_COOKIE_HTTPONLY = True
+# Behind TLS: cookies over HTTPS only, HTTP redirected to HTTPS (health checks excepted, for load
+# balancers that probe over plain HTTP), and HSTS. docs/production.env sets them all.
 SESSION_COOKIE_SECURE = env_bool("RELAY_SECURE_COOKIES", default=False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Pages read the CSRF token from their <meta name="csrf-token">, never from the cookie.
+CSRF_COOKIE_HTTPONLY = True
+SECURE_SSL_REDIRECT = env_bool("RELAY_SSL_REDIRECT", default=False)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_HSTS_SECONDS = env_int("RELAY_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("RELAY_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env_bool("RELAY_HSTS_PRELOAD", default=False)
+# Proxies in front of Relay: addresses or CIDRs, comma-separated. Only from them are
+# X-Forwarded-For/-Proto/-Host believed (relay.proxies drops them from anyone else, who could send
+# them to pass for HTTPS or for another client).
+RELAY_TRUSTED_PROXIES = env_list("RELAY_TRUSTED_PROXIES", [])
+try:
+    parse_networks(tuple(RELAY_TRUSTED_PROXIES))
+except ValueError as error:
+    raise ImproperlyConfigured(f"RELAY_TRUSTED_PROXIES: {error}") from None
+if RELAY_TRUSTED_PROXIES:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Preloading commits every subdomain to HTTPS for good: an operator's decision (RELAY_HSTS_PRELOAD),
+# so its absence is not a deployment warning.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+# Cross-origin API calls: none unless listed (`https://tools.example.com`); API keys only, never
+# the dashboard's cookies.
+RELAY_CORS_ALLOWED_ORIGINS = env_list("RELAY_CORS_ALLOWED_ORIGINS", [])
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -189,12 +249,9 @@ USE_TZ = True
 
 # --- Relay limits
 RELAY_MAX_JSON_BODY_BYTES = env_int("RELAY_MAX_JSON_BODY_BYTES", 4 * 1024 * 1024)
-RELAY_THROTTLE_RATE = env_str("RELAY_THROTTLE_RATE", "50/s")
-if not re.fullmatch(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", RELAY_THROTTLE_RATE):
-    raise ImproperlyConfigured(
-        "RELAY_THROTTLE_RATE must look like 50/s, 600/min or 1000/hour, "
-        f"got {RELAY_THROTTLE_RATE!r}"
-    )
+RELAY_THROTTLE_RATE = env_rate("RELAY_THROTTLE_RATE", "50/s")
+# Failed authentications (bad, unknown, revoked or expired keys) per client address.
+RELAY_AUTH_FAILURE_RATE = env_rate("RELAY_AUTH_FAILURE_RATE", "20/min")
 RELAY_PAGE_SIZE = env_int("RELAY_PAGE_SIZE", 50)
 RELAY_MAX_PAGE_SIZE = env_int("RELAY_MAX_PAGE_SIZE", 500)
 if not 1 <= RELAY_PAGE_SIZE <= RELAY_MAX_PAGE_SIZE:
@@ -210,20 +267,30 @@ RELAY_INLINE_MAX_FILE_BYTES = env_int("RELAY_INLINE_MAX_FILE_BYTES", 25 * 1024 *
 # Label files imported into an annotation set (the text inside an Audacity zip counts too).
 RELAY_MAX_IMPORT_BYTES = env_int("RELAY_MAX_IMPORT_BYTES", 20 * 1024 * 1024)
 RELAY_MAX_IMPORT_ROWS = env_int("RELAY_MAX_IMPORT_ROWS", 100_000)
-# A worker holds a file for this long and renews it while it works; after that the sweep hands
-# the file to another worker, so a crashed worker delays processing but never loses it.
-RELAY_PROCESSING_LEASE = timedelta(seconds=env_int("RELAY_PROCESSING_LEASE_S", 300))
-RELAY_SWEEP_INTERVAL_S = env_int("RELAY_SWEEP_INTERVAL_S", 30)
+# A worker holds a file for this long and renews it every third of it while it works (a
+# heartbeat thread); once a lease runs out the sweep hands the file to another worker, so a
+# crashed worker delays processing by about a lease plus a sweep interval, and never loses it.
+# docs/operations.md (Recovery) has the measured gaps.
+RELAY_PROCESSING_LEASE = timedelta(seconds=env_int("RELAY_PROCESSING_LEASE_S", 30))
+RELAY_SWEEP_INTERVAL_S = env_int("RELAY_SWEEP_INTERVAL_S", 10)
+# Work confirmed this long ago that no worker ever claimed had its message lost (a Redis without
+# its data, an embedded restart): the sweep sends it again. Longer than a lease, so that a
+# backlog waiting its turn in the queue is not sent twice.
+RELAY_REQUEUE_UNCLAIMED_AFTER = timedelta(seconds=env_int("RELAY_REQUEUE_UNCLAIMED_AFTER_S", 300))
+# Dramatiq's Redis broker gives a worker process's unacknowledged messages to others once that
+# process has not been heard from for this long (every live consumer polls Redis each second).
+RELAY_BROKER_HEARTBEAT_TIMEOUT_S = env_int("RELAY_BROKER_HEARTBEAT_TIMEOUT_S", 15)
 RELAY_MAX_PROCESSING_ATTEMPTS = env_int("RELAY_MAX_PROCESSING_ATTEMPTS", 3)
 # Functions the sweep calls to re-enqueue work whose message was lost or whose worker died.
 RELAY_SWEEPS = [
     "datasets.tasks.requeue_stuck_audio",
     "training.tasks.requeue_stuck_training",
     "inference.tasks.requeue_stuck_inference",
+    "tenants.tasks.requeue_stuck_webhooks",
 ]
 # Training: a worker holds a job for this long and renews it while it trains; a job whose worker
-# died restarts from the start, up to RELAY_MAX_TRAINING_ATTEMPTS claims.
-RELAY_TRAINING_LEASE = timedelta(seconds=env_int("RELAY_TRAINING_LEASE_S", 300))
+# died resumes from its last checkpoint, up to RELAY_MAX_TRAINING_ATTEMPTS claims.
+RELAY_TRAINING_LEASE = timedelta(seconds=env_int("RELAY_TRAINING_LEASE_S", 30))
 RELAY_MAX_TRAINING_ATTEMPTS = env_int("RELAY_MAX_TRAINING_ATTEMPTS", 3)
 # Torch threads of a training run; 0 leaves torch's default (every core).
 RELAY_TRAINING_THREADS = env_int("RELAY_TRAINING_THREADS", 0)
@@ -234,7 +301,7 @@ if RELAY_TRAINING_DEVICE not in {"auto", "cpu", "cuda"}:
     )
 # Inference: a worker holds a file for this long and renews it while it runs; a file whose
 # worker died is run again, up to RELAY_MAX_INFERENCE_ATTEMPTS claims.
-RELAY_INFERENCE_LEASE = timedelta(seconds=env_int("RELAY_INFERENCE_LEASE_S", 300))
+RELAY_INFERENCE_LEASE = timedelta(seconds=env_int("RELAY_INFERENCE_LEASE_S", 30))
 RELAY_MAX_INFERENCE_ATTEMPTS = env_int("RELAY_MAX_INFERENCE_ATTEMPTS", 3)
 # Models each worker process keeps loaded (least recently used goes first).
 RELAY_INFERENCE_MODEL_CACHE_SIZE = env_int("RELAY_INFERENCE_MODEL_CACHE_SIZE", 4)
@@ -247,7 +314,16 @@ if RELAY_INFERENCE_DEVICE not in {"auto", "cpu", "cuda"}:
     )
 # Files the job detail embeds (with their detections); GET .../files pages through all of them.
 RELAY_INFERENCE_EMBEDDED_FILES = env_int("RELAY_INFERENCE_EMBEDDED_FILES", 100)
-RELAY_PUBLIC_URL = env_str("RELAY_PUBLIC_URL", "http://127.0.0.1:8000")
+# Unset (the default), upload and download URLs follow each request's scheme and host (a
+# trusted proxy's X-Forwarded-Proto/-Host); set, they always use it.
+RELAY_PUBLIC_URL = env_str("RELAY_PUBLIC_URL", "")
+# Webhooks: refused when their URL resolves to a private, loopback or link-local address, unless
+# this allows it (tests, single-machine installs). A failed attempt is retried after
+# RETRY_BASE_S, then twice that, and so on, MAX_ATTEMPTS attempts in all (about 4 hours).
+RELAY_WEBHOOKS_ALLOW_PRIVATE_URLS = env_bool("RELAY_WEBHOOKS_ALLOW_PRIVATE_URLS", default=False)
+RELAY_WEBHOOK_MAX_ATTEMPTS = env_int("RELAY_WEBHOOK_MAX_ATTEMPTS", 10)
+RELAY_WEBHOOK_RETRY_BASE_S = env_int("RELAY_WEBHOOK_RETRY_BASE_S", 30)
+RELAY_WEBHOOK_TIMEOUT_S = env_int("RELAY_WEBHOOK_TIMEOUT_S", 10)
 # In-process worker threads for `serve` (embedded mode); 0 means workers run as their own processes.
 RELAY_EMBEDDED_WORKER_THREADS = env_int("RELAY_EMBEDDED_WORKER_THREADS", 0 if REDIS_URL else 2)
 
@@ -286,6 +362,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # `<id:…>` path segments are UUIDs; a malformed one is answered like an unknown one (404).
+    "PATH_CONVERTER_OVERRIDES": {"id": {"type": "string", "format": "uuid"}},
     "ENUM_NAME_OVERRIDES": {
         "ApiKeyScopeEnum": "tenants.models.Scope",
         "TrainingJobStatusEnum": "training.models.TrainingJob.Status",
@@ -299,11 +377,8 @@ SPECTACULAR_SETTINGS = {
 }
 
 LOG_LEVEL = env_str("RELAY_LOG_LEVEL", "INFO").upper()
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.request": {"level": "ERROR"}},
-}
+# plain for a terminal (`make run`), json (one object per line) for a log collector.
+RELAY_LOG_FORMAT = env_str("RELAY_LOG_FORMAT", "plain")
+if RELAY_LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured(f"RELAY_LOG_FORMAT must be plain or json, got {RELAY_LOG_FORMAT!r}")
+LOGGING = logging_config(log_format=RELAY_LOG_FORMAT, level=LOG_LEVEL)

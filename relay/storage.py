@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Protocol
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.files import File
@@ -23,6 +23,8 @@ from django.core.files.storage import FileSystemStorage
 from django.urls import reverse
 
 from relay import signing
+from relay.filenames import content_disposition
+from relay.proxies import link_base_url
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +62,7 @@ class ObjectStore(Protocol):
 
 
 def _absolute(path: str) -> str:
-    return settings.RELAY_PUBLIC_URL.rstrip("/") + path
+    return link_base_url() + path
 
 
 class LocalObjectStore:
@@ -192,7 +194,7 @@ class S3ObjectStore:
 
 
 def inline_disposition(filename: str) -> str:
-    return f"inline; filename*=UTF-8''{quote(filename)}"
+    return content_disposition("inline", filename)
 
 
 def get_object_store() -> ObjectStore:

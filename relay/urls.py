@@ -1,14 +1,17 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, register_converter
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from datasets import views as dataset_views
 from inference import views as inference_views
-from relay import uploads
+from relay import admin_views, health, uploads
+from relay.converters import ApiIdConverter
 from tenants import views as tenant_views
 from training import views as training_views
+
+register_converter(ApiIdConverter, "id")  # the app URL confs name ids `<id:…>`
 
 api_v1 = [
     path("", include("tenants.urls")),
@@ -23,7 +26,10 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("api/v1/", include(api_v1)),
+    path("admin/queues/", admin.site.admin_view(admin_views.queues_page), name="admin-queues"),
     path("admin/", admin.site.urls),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -40,9 +46,13 @@ urlpatterns = [
         training_views.training_new_page,
         name="training-new-page",
     ),
-    path("training/<uuid:job_id>", training_views.training_job_page, name="training-job-page"),
     path(
-        "training/<uuid:job_id>/errors",
+        "training/<uuid:training_job_id>",
+        training_views.training_job_page,
+        name="training-job-page",
+    ),
+    path(
+        "training/<uuid:training_job_id>/errors",
         training_views.training_errors_page,
         name="training-errors-page",
     ),
@@ -50,7 +60,11 @@ urlpatterns = [
     path("models/compare", training_views.models_compare_page, name="models-compare-page"),
     path("models/<uuid:model_id>", training_views.model_page, name="model-page"),
     path("inference/", inference_views.inference_jobs_page, name="inference-jobs-page"),
-    path("inference/<uuid:job_id>", inference_views.inference_job_page, name="inference-job-page"),
+    path(
+        "inference/<uuid:inference_job_id>",
+        inference_views.inference_job_page,
+        name="inference-job-page",
+    ),
     path("settings/", RedirectView.as_view(pattern_name="api-keys-page"), name="settings-page"),
     path("settings/api-keys", tenant_views.api_keys_page, name="api-keys-page"),
 ]

@@ -74,3 +74,69 @@ class ApiKey(TimestampedModel):
 
     def is_expired(self, now: datetime | None = None) -> bool:
         return self.expires_at is not None and self.expires_at <= (now or timezone.now())
+
+
+class EventType(models.TextChoices):
+    AUDIO_READY = "audio.ready"
+    AUDIO_FAILED = "audio.failed"
+    ANNOTATION_SET_PUBLISHED = "annotation_set.published"
+    TRAINING_COMPLETED = "training.completed"
+    TRAINING_FAILED = "training.failed"
+    INFERENCE_COMPLETED = "inference.completed"
+
+
+PING_EVENT = "ping"  # sent only by POST /webhooks/{id}/ping, to every webhook whatever its events
+
+
+class Webhook(TimestampedModel):
+    """A tenant's endpoint for events, signed with its own secret (kept in clear: it signs)."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="webhooks")
+    url = models.URLField(max_length=2000)
+    events = models.JSONField(default=list)
+    description = models.CharField(max_length=500, blank=True)
+    secret = models.CharField(max_length=100)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["tenant", "-created_at", "-id"], name="webhook_tenant_list")
+        ]
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class WebhookDelivery(TimestampedModel):
+    """One attempt to deliver one event to one webhook. A failed attempt schedules the next one
+    as a new row (same `event_id`, `attempt` + 1), so the log shows every try."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        SENDING = "sending"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+
+    webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
+    event_id = models.UUIDField()
+    event_type = models.CharField(max_length=64)
+    payload = models.JSONField()
+    attempt = models.PositiveIntegerField(default=1)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    scheduled_at = models.DateTimeField()
+    attempted_at = models.DateTimeField(null=True, blank=True)
+    response_status = models.PositiveIntegerField(null=True, blank=True)
+    response_body = models.TextField(blank=True)
+    error = models.TextField(blank=True)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    will_retry = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name_plural = "webhook deliveries"
+        indexes = [
+            models.Index(fields=["webhook", "-created_at", "-id"], name="delivery_webhook_list"),
+            models.Index(fields=["status", "scheduled_at"], name="delivery_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} #{self.attempt} → {self.webhook_id} ({self.status})"

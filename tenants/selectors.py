@@ -3,7 +3,7 @@ from uuid import UUID
 from django.db.models import QuerySet
 
 from relay.errors import NotFound
-from tenants.models import ApiKey, Membership, Tenant
+from tenants.models import ApiKey, Membership, Tenant, Webhook, WebhookDelivery
 
 
 def api_keys_for(tenant: Tenant) -> QuerySet[ApiKey]:
@@ -25,3 +25,18 @@ def membership_of(user: object) -> Membership | None:
         return Membership.objects.select_related("tenant").get(user=user)
     except Membership.DoesNotExist:
         return None
+
+
+def webhooks_for(tenant: Tenant) -> QuerySet[Webhook]:
+    return Webhook.objects.filter(tenant=tenant).order_by("-created_at", "-id")
+
+
+def get_webhook(*, tenant: Tenant, webhook_id: UUID) -> Webhook:
+    try:
+        return webhooks_for(tenant).get(pk=webhook_id)
+    except Webhook.DoesNotExist:
+        raise NotFound("Webhook not found") from None
+
+
+def deliveries_of(webhook: Webhook) -> QuerySet[WebhookDelivery]:
+    return WebhookDelivery.objects.filter(webhook=webhook).order_by("-created_at", "-id")

@@ -1,15 +1,15 @@
 from django.utils import timezone
 from rest_framework import serializers
 
-from relay.api.fields import TextField
-from tenants.models import ApiKey, Scope
+from relay.api.fields import ChoiceField, TextField
+from tenants.models import ApiKey, EventType, Scope, Webhook, WebhookDelivery
 from tenants.services import DEFAULT_SCOPES
 
 
 class ApiKeyCreateSerializer(serializers.Serializer):
     name = TextField(min_length=1, max_length=200)
     scopes = serializers.ListField(
-        child=serializers.ChoiceField(choices=Scope.choices),
+        child=ChoiceField(choices=Scope.choices),
         min_length=1,
         max_length=len(Scope.choices),
         default=lambda: [str(scope) for scope in DEFAULT_SCOPES],
@@ -23,7 +23,7 @@ class ApiKeyCreateSerializer(serializers.Serializer):
 
 
 class ApiKeySerializer(serializers.ModelSerializer):
-    scopes = serializers.ListField(child=serializers.ChoiceField(choices=Scope.choices))
+    scopes = serializers.ListField(child=ChoiceField(choices=Scope.choices))
 
     class Meta:
         model = ApiKey
@@ -44,3 +44,60 @@ class CreatedApiKeySerializer(ApiKeySerializer):
 
     class Meta(ApiKeySerializer.Meta):
         fields = [*ApiKeySerializer.Meta.fields, "key"]
+
+
+class WebhookEventsField(serializers.ListField):
+    child = serializers.ChoiceField(choices=EventType.choices)
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(min_length=1, max_length=len(EventType.choices), **kwargs)
+
+
+class WebhookCreateSerializer(serializers.Serializer):
+    url = serializers.URLField(max_length=2000, help_text="http(s) URL that receives the events.")
+    events = WebhookEventsField()
+    description = TextField(max_length=500, required=False, default="", allow_blank=True)
+
+
+class WebhookUpdateSerializer(serializers.Serializer):
+    url = serializers.URLField(max_length=2000, required=False)
+    events = WebhookEventsField(required=False)
+    description = TextField(max_length=500, required=False, allow_blank=True)
+    is_active = serializers.BooleanField(required=False)
+
+
+class WebhookSerializer(serializers.ModelSerializer):
+    events = serializers.ListField(child=serializers.ChoiceField(choices=EventType.choices))
+
+    class Meta:
+        model = Webhook
+        fields = ["id", "url", "events", "description", "is_active", "created_at", "updated_at"]
+
+
+class CreatedWebhookSerializer(WebhookSerializer):
+    secret = serializers.CharField(
+        help_text="Signs every delivery (Relay-Signature). Shown only in this response."
+    )
+
+    class Meta(WebhookSerializer.Meta):
+        fields = [*WebhookSerializer.Meta.fields, "secret"]
+
+
+class WebhookDeliverySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WebhookDelivery
+        fields = [
+            "id",
+            "event_id",
+            "event_type",
+            "attempt",
+            "status",
+            "scheduled_at",
+            "attempted_at",
+            "response_status",
+            "response_body",
+            "error",
+            "duration_ms",
+            "will_retry",
+            "created_at",
+        ]

@@ -1,3 +1,4 @@
+import logging
 import os
 
 import pytest
@@ -5,9 +6,11 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from relay import queue
+from relay.api import throttling
 from tenants import services as tenant_services
 from tenants.models import Tenant
 from tests.factories import make_api_key, make_tenant
+from tests.log_watch import KeyMaterialWatcher
 
 
 @pytest.fixture(autouse=True)
@@ -29,11 +32,33 @@ def _empty_queues():
     queue.broker.flush_all()
 
 
+@pytest.fixture(scope="session")
+def _key_material_watcher():
+    watcher = KeyMaterialWatcher()
+    # First: the console's redaction filter rewrites records in place, and the watcher must see
+    # what the code logged.
+    logging.getLogger().handlers.insert(0, watcher)
+    yield watcher
+    logging.getLogger().removeHandler(watcher)
+
+
+@pytest.fixture(autouse=True)
+def _no_key_material_in_logs(_key_material_watcher):
+    # Every test's log lines are scanned for API keys and webhook secrets (issue 20).
+    already = len(_key_material_watcher.leaks)
+    yield
+    leaked = _key_material_watcher.leaks[already:]
+    if leaked:
+        pytest.fail(f"key material was logged: {leaked}")
+
+
 @pytest.fixture(autouse=True)
 def _fresh_throttle_counters():
-    # Throttle counters live in the cache; one test's requests must not throttle the next.
+    # One test's requests (or failed authentications) must not throttle the next.
+    throttling.window_store().clear()
     cache.clear()
     yield
+    throttling.window_store().clear()
     cache.clear()
 
 

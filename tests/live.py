@@ -66,26 +66,19 @@ class LiveRelay:
 
 @contextlib.contextmanager
 def running_relay(
-    env: Mapping[str, str], *, bootstrap_args: Sequence[str] = ()
+    env: Mapping[str, str], *, bootstrap_args: Sequence[str] = (), pin_public_url: bool = True
 ) -> Iterator[LiveRelay]:
     """Migrates, bootstraps the demo tenant (with `bootstrap_args`) and serves on a free
-    127.0.0.1 port until exit. The server's output goes to RELAY_DATA_DIR/serve.log."""
+    127.0.0.1 port until exit. The server's output goes to RELAY_DATA_DIR/serve.log.
+    `pin_public_url=False` leaves RELAY_PUBLIC_URL unset, so links follow each request."""
     port = free_port()
-    env = {**env, "RELAY_PUBLIC_URL": f"http://127.0.0.1:{port}"}
+    if pin_public_url:
+        env = {**env, "RELAY_PUBLIC_URL": f"http://127.0.0.1:{port}"}
     manage("migrate", "--noinput", env=env)
     credentials = manage("bootstrap_demo", *bootstrap_args, env=env)
     printed = _printed_credentials(credentials)
-    log_path = Path(env["RELAY_DATA_DIR"]) / "serve.log"
-    with log_path.open("ab") as log:
-        server = subprocess.Popen(
-            [sys.executable, "manage.py", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+    server = start_serve(env, port, Path(env["RELAY_DATA_DIR"]) / "serve.log")
     try:
-        _wait_until_listening(port, server, log_path)
         yield LiveRelay(
             f"http://127.0.0.1:{port}",
             printed["RELAY_API_KEY"],
@@ -96,12 +89,34 @@ def running_relay(
             bootstrap_output=credentials,
         )
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=10)
+        stop_serve(server)
+
+
+def start_serve(env: Mapping[str, str], port: int, log_path: Path) -> subprocess.Popen:
+    """`manage.py serve` on 127.0.0.1:`port`, logging to `log_path`; returns once it listens."""
+    with log_path.open("ab") as log:
+        server = subprocess.Popen(
+            [sys.executable, "manage.py", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            cwd=ROOT,
+            env=dict(env),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        _wait_until_listening(port, server, log_path)
+    except BaseException:
+        stop_serve(server)
+        raise
+    return server
+
+
+def stop_serve(server: subprocess.Popen) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait(timeout=10)
 
 
 def _printed_credentials(output: str) -> dict[str, str]:

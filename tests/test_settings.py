@@ -57,6 +57,8 @@ def test_a_postgres_url_selects_postgresql(tmp_path):
         ("RELAY_MAX_JSON_BODY_BYTES", "lots"),
         ("RELAY_DEBUG", "maybe"),
         ("RELAY_THROTTLE_RATE", "fast"),
+        ("RELAY_AUTH_FAILURE_RATE", "20/fortnight"),
+        ("RELAY_LOG_FORMAT", "xml"),
         ("RELAY_PAGE_SIZE", "9999"),
     ],
 )

@@ -57,15 +57,34 @@ class TrainingJob(TimestampedModel):
         return f"Training job {self.pk}"
 
     @property
+    def storage_prefix(self) -> str:
+        """Where the job keeps its checkpoint while it runs."""
+        return f"{dataset_storage_prefix(self.tenant_id, self.dataset_id)}/training-jobs/{self.pk}"
+
+    @property
+    def checkpoint_key(self) -> str:
+        return f"{self.storage_prefix}/checkpoint.pt"
+
+    @property
     def is_finished(self) -> bool:
         return self.status in {self.Status.COMPLETED, self.Status.FAILED, self.Status.CANCELLED}
 
 
 class TrainedModel(TimestampedModel):
-    """A detector a completed training job made; its weights live in storage at `file_key`."""
+    """A detector a completed training job made; its weights live in storage at `file_key`.
+
+    A model outlives its dataset: deleting the dataset nulls `dataset` and keeps the model, its
+    metadata and its file, which is why the file's key is kept on the row.
+    """
 
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="trained_models")
-    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="trained_models")
+    dataset = models.ForeignKey(
+        Dataset,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="trained_models",
+    )
     # One model per job, enforced here: a job retried after its worker died cannot make a second.
     training_job = models.OneToOneField(
         TrainingJob, on_delete=models.SET_NULL, null=True, blank=True, related_name="model"
@@ -84,6 +103,9 @@ class TrainedModel(TimestampedModel):
     content_hash = models.CharField(max_length=64, blank=True, default="")
     feature_recipe_version = models.CharField(max_length=64)
     file_size = models.PositiveBigIntegerField(default=0)
+    # Where the weights are; set on first save when left empty (`model_file_key`). Models made
+    # before 0002 keep their old place under the dataset's prefix.
+    file_key = models.CharField(max_length=500, blank=True, default="")
 
     class Meta:
         indexes = [
@@ -94,17 +116,29 @@ class TrainedModel(TimestampedModel):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args: object, **kwargs: object) -> None:
+        if not self.file_key:
+            self.file_key = model_file_key(self.tenant_id, self.pk)
+        super().save(*args, **kwargs)
+
     @property
     def storage_prefix(self) -> str:
-        return model_storage_prefix(self.tenant_id, self.dataset_id, self.pk)
-
-    @property
-    def file_key(self) -> str:
-        return f"{self.storage_prefix}/model.pt"
+        """The folder of the model's file, removed with the model."""
+        return self.file_key.rsplit("/", 1)[0]
 
 
-def model_storage_prefix(tenant_id: object, dataset_id: object, model_id: object) -> str:
-    return f"{dataset_storage_prefix(tenant_id, dataset_id)}/models/{model_id}"
+def model_storage_prefix(tenant_id: object, model_id: object) -> str:
+    """A model's folder: under its tenant, not its dataset, which it outlives."""
+    return f"tenants/{tenant_id}/models/{model_id}"
+
+
+def model_file_key(tenant_id: object, model_id: object) -> str:
+    return f"{model_storage_prefix(tenant_id, model_id)}/model.pt"
+
+
+def legacy_model_file_key(tenant_id: object, dataset_id: object, model_id: object) -> str:
+    """Where models made before migration 0002 keep their file: under the dataset's prefix."""
+    return f"{dataset_storage_prefix(tenant_id, dataset_id)}/models/{model_id}/model.pt"
 
 
 class ValidationMistake(models.Model):

@@ -1,12 +1,13 @@
-"""The worker side of training: claim a job, load its features and labels, train, store the
-model, record the result.
+"""The worker side of training: claim a job, load its features and labels, train, store the model,
+record the result.
 
 Dramatiq delivers at least once and workers die, so every step is safe to repeat: a claim is a
-conditional UPDATE that bumps `attempts`, a claim of a job whose lease expired starts it again
-from the start, the model file goes to a key derived from the model's id, and the final
-transition only happens while the job is still running under this claim (the one-to-one from
-model to job makes a second model impossible anyway). Torch is imported here only when a job
-trains, so web processes never load it.
+conditional UPDATE that bumps `attempts`, a claim of a job whose lease expired resumes it from
+the checkpoint its last worker stored at the end of an epoch (or from the start), the model file
+goes to a key derived from the model's id, and the final transition only happens while the job
+is still running under this claim (the one-to-one from model to job makes a second model
+impossible anyway). Torch is imported here only when a job trains, so web processes never load
+it.
 """
 
 import logging
@@ -28,7 +29,15 @@ from datasets.audio.features import DEFAULT_RECIPE
 from datasets.models import AudioFile
 from relay.leases import lease_heartbeat
 from relay.storage import get_object_store
-from training.models import TrainedModel, TrainingJob, ValidationMistake, model_storage_prefix
+from tenants import webhooks
+from tenants.models import EventType
+from training.models import (
+    TrainedModel,
+    TrainingJob,
+    ValidationMistake,
+    model_file_key,
+    model_storage_prefix,
+)
 
 if TYPE_CHECKING:
     from training.ml.data import LabelledFile
@@ -173,6 +182,17 @@ class ProgressWriter:
             metrics={"history": self.history},
         )
 
+    def on_resume(self, epoch: int, history: list[dict[str, Any]]) -> None:
+        """Training continues after `epoch` from a checkpoint: the epochs before it count."""
+        keys = ("epoch", "train_loss", "validation_loss")
+        self.history = [json_safe({key: entry.get(key) for key in keys}) for entry in history]
+        logger.info("training job %s resumed from its checkpoint of epoch %d", self.job.pk, epoch)
+        self._write(
+            progress_percent=_percent(100.0 * epoch / self.job.config["epochs"]),
+            current_epoch=epoch,
+            metrics={"history": self.history, "resumed_from_epoch": epoch},
+        )
+
     def should_stop(self) -> bool:
         """True once the job is cancelled (or claimed by another worker after a lost lease)."""
         return not _ours(self.job).exists()
@@ -195,6 +215,8 @@ def _train(job: TrainingJob, files: list["LabelledFile"]) -> "TrainingResult":
 
     from training.ml.loop import TrainingConfig, train
 
+    checkpoints = StoredCheckpoints(job)
+
     if settings.RELAY_TRAINING_THREADS:
         torch.set_num_threads(settings.RELAY_TRAINING_THREADS)
     device = None if settings.RELAY_TRAINING_DEVICE == "auto" else settings.RELAY_TRAINING_DEVICE
@@ -214,7 +236,37 @@ def _train(job: TrainingJob, files: list["LabelledFile"]) -> "TrainingResult":
         on_epoch=progress.on_epoch,
         on_progress=progress.on_progress,
         should_stop=progress.should_stop,
+        checkpoints=checkpoints,
+        on_resume=progress.on_resume,
     )
+
+
+class StoredCheckpoints:
+    """The job's one checkpoint, in storage beside its dataset: written at the end of every
+    epoch while the job is still this worker's, read when a later claim resumes the job, and
+    deleted when the job ends."""
+
+    def __init__(self, job: TrainingJob) -> None:
+        self.job = job
+        self.store = get_object_store()
+
+    def read(self) -> bytes | None:
+        if self.store.size_of(self.job.checkpoint_key) is None:
+            return None
+        with self.store.open(self.job.checkpoint_key) as handle:
+            return handle.read()
+
+    def write(self, data: bytes) -> None:
+        if not _ours(self.job).exists():  # taken over: the new worker's checkpoints count
+            return
+        with tempfile.TemporaryDirectory(prefix="relay-checkpoint-") as folder:
+            path = Path(folder) / "checkpoint.pt"
+            path.write_bytes(data)
+            self.store.save_file(self.job.checkpoint_key, path)
+
+
+def delete_checkpoint(job: TrainingJob) -> None:
+    get_object_store().delete_prefix(job.storage_prefix)
 
 
 def _finish_completed(*, job: TrainingJob, result: "TrainingResult") -> bool:
@@ -223,13 +275,13 @@ def _finish_completed(*, job: TrainingJob, result: "TrainingResult") -> bool:
     from training.ml.model_file import save_model
 
     model_id = uuid.uuid4()
-    prefix = model_storage_prefix(job.tenant_id, job.dataset_id, model_id)
+    prefix = model_storage_prefix(job.tenant_id, model_id)
     data = save_model(result.model)
     store = get_object_store()
     with tempfile.TemporaryDirectory(prefix="relay-model-") as folder:
         path = Path(folder) / "model.pt"
         path.write_bytes(data)
-        store.save_file(f"{prefix}/model.pt", path)
+        store.save_file(model_file_key(job.tenant_id, model_id), path)
     metrics = json_safe(result.metrics)
     now = timezone.now()
     with transaction.atomic():
@@ -247,6 +299,7 @@ def _finish_completed(*, job: TrainingJob, result: "TrainingResult") -> bool:
                 content_hash=job.annotation_set.content_hash,
                 feature_recipe_version=result.model.metadata.recipe_version,
                 file_size=len(data),
+                file_key=model_file_key(job.tenant_id, model_id),
             )
             ValidationMistake.objects.filter(job_id=job.pk).delete()  # an earlier attempt's
             ValidationMistake.objects.bulk_create(
@@ -272,11 +325,13 @@ def _finish_completed(*, job: TrainingJob, result: "TrainingResult") -> bool:
                 completed_at=now,
                 updated_at=now,
             )
+            _publish(job, EventType.TRAINING_COMPLETED)
     if locked is None:
         # Cancelled (or taken over) while the model was being stored: the file belongs to nobody.
         store.delete_prefix(prefix)
         logger.info("training job %s finished after it was cancelled; model discarded", job.pk)
         return False
+    delete_checkpoint(job)
     macro_f1 = (metrics.get("macro") or {}).get("f1")
     logger.info(
         "training job %s completed in %.1f s: model %s, macro F1 %s",
@@ -288,16 +343,33 @@ def _finish_completed(*, job: TrainingJob, result: "TrainingResult") -> bool:
     return True
 
 
+@transaction.atomic
 def _finish_failed(*, job: TrainingJob, message: str) -> None:
     now = timezone.now()
-    _ours(job).update(
+    failed = _ours(job).update(
         status=TrainingJob.Status.FAILED,
         error_message=message,
         lease_expires_at=None,
         completed_at=now,
         updated_at=now,
     )
+    if failed:  # a retry starts from the beginning
+        delete_checkpoint(job)
+        _publish(job, EventType.TRAINING_FAILED)
     logger.info("training job %s failed: %s", job.pk, message)
+
+
+def _publish(job: TrainingJob, event_type: EventType) -> None:
+    """The job's webhook event, inside the transaction that finished it; its data is the job as
+    the API shows it."""
+    from training.serializers import TrainingJobSerializer
+
+    finished = TrainingJob.objects.get(pk=job.pk)
+    webhooks.publish_event(
+        tenant_id=finished.tenant_id,
+        event_type=event_type,
+        data=TrainingJobSerializer(finished).data,
+    )
 
 
 def json_safe(value: Any) -> Any:
@@ -316,11 +388,11 @@ def json_safe(value: Any) -> Any:
 
 def jobs_needing_a_worker() -> list[str]:
     """Ids of jobs no live worker holds: running ones whose lease expired (their worker died)
-    and queued ones waiting longer than a lease (their message was lost)."""
+    and queued ones waiting longer than RELAY_REQUEUE_UNCLAIMED_AFTER (their message was lost)."""
     now = timezone.now()
-    lease = settings.RELAY_TRAINING_LEASE
+    unclaimed_since = now - settings.RELAY_REQUEUE_UNCLAIMED_AFTER
     stale = TrainingJob.objects.filter(
         Q(status=TrainingJob.Status.RUNNING, lease_expires_at__lt=now)
-        | Q(status=TrainingJob.Status.QUEUED, updated_at__lt=now - lease)
+        | Q(status=TrainingJob.Status.QUEUED, updated_at__lt=unclaimed_since)
     )
     return [str(pk) for pk in stale.values_list("pk", flat=True)]

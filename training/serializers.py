@@ -2,7 +2,7 @@ from uuid import UUID
 
 from rest_framework import serializers
 
-from relay.api.fields import TextField
+from relay.api.fields import ChoiceField, TextField
 from training.models import TrainedModel, TrainingJob, ValidationMistake
 
 MAX_ARTIFACT_TYPES = 100
@@ -60,7 +60,7 @@ class TrainingJobCreateSerializer(serializers.Serializer):
 
 class TrainingJobQuerySerializer(serializers.Serializer):
     dataset_id = serializers.UUIDField(required=False)
-    status = serializers.ChoiceField(choices=TrainingJob.Status.choices, required=False)
+    status = ChoiceField(choices=TrainingJob.Status.choices, required=False)
 
 
 class TrainingConfigSerializer(serializers.Serializer):
@@ -124,7 +124,10 @@ class TrainingJobSerializer(serializers.ModelSerializer):
 
 
 class TrainedModelSerializer(serializers.ModelSerializer):
-    dataset_id = serializers.UUIDField()
+    dataset_id = serializers.UUIDField(
+        allow_null=True,
+        help_text="Null once the dataset has been deleted; the model stays usable.",
+    )
     training_job_id = serializers.UUIDField(allow_null=True)
     annotation_set_id = serializers.UUIDField(allow_null=True)
     artifact_types = serializers.ListField(child=serializers.CharField())
@@ -159,7 +162,7 @@ class TrainedModelQuerySerializer(serializers.Serializer):
 
 class ValidationMistakeQuerySerializer(serializers.Serializer):
     artifact_type = TextField(max_length=64, required=False)
-    kind = serializers.ChoiceField(choices=ValidationMistake.Kind.choices, required=False)
+    kind = ChoiceField(choices=ValidationMistake.Kind.choices, required=False)
 
 
 class ValidationMistakeSerializer(serializers.ModelSerializer):

@@ -203,6 +203,8 @@ def cancel_training_job(*, job: TrainingJob) -> TrainingJob:
         raise Conflict(
             f"Training job is {job.status}; only a queued or running job can be cancelled"
         )
+    prefix = job.storage_prefix
+    transaction.on_commit(lambda: get_object_store().delete_prefix(prefix))
     logger.info("training job %s cancelled", job.pk)
     return job
 

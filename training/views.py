@@ -42,14 +42,18 @@ def training_new_page(request: HttpRequest, dataset_id: UUID) -> HttpResponse:
 
 
 @tenant_page
-def training_job_page(request: HttpRequest, job_id: UUID) -> HttpResponse:
-    job = found_or_404(selectors.get_training_job, tenant=tenant_of(request), job_id=job_id)
+def training_job_page(request: HttpRequest, training_job_id: UUID) -> HttpResponse:
+    job = found_or_404(
+        selectors.get_training_job, tenant=tenant_of(request), job_id=training_job_id
+    )
     return render(request, "training/training_job.html", {"job": job, "dataset": job.dataset})
 
 
 @tenant_page
-def training_errors_page(request: HttpRequest, job_id: UUID) -> HttpResponse:
-    job = found_or_404(selectors.get_training_job, tenant=tenant_of(request), job_id=job_id)
+def training_errors_page(request: HttpRequest, training_job_id: UUID) -> HttpResponse:
+    job = found_or_404(
+        selectors.get_training_job, tenant=tenant_of(request), job_id=training_job_id
+    )
     return render(request, "training/training_errors.html", {"job": job, "dataset": job.dataset})
 
 

@@ -10,6 +10,7 @@ from rest_framework.request import Request
 if TYPE_CHECKING:
     from rest_framework.views import APIView
 
+from relay.api import throttling
 from tenants import selectors as tenant_selectors
 from tenants import services as tenant_services
 from tenants.models import ApiKey, Membership, Scope, Tenant
@@ -41,8 +42,11 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         key = request.META.get("HTTP_X_API_KEY")
         if key is None:
             return None
+        # An address that keeps failing is refused before its next guess is even looked at.
+        throttling.check_failed_authentications(request)
         api_key = tenant_services.authenticate_api_key(key.strip())
         if api_key is None:
+            throttling.record_failed_authentication(request)
             raise exceptions.AuthenticationFailed("Invalid, revoked or expired API key.")
         caller = Caller(tenant=api_key.tenant, scopes=frozenset(api_key.scopes), api_key=api_key)
         return caller, api_key

@@ -11,7 +11,8 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-from relay.errors import Conflict, Invalid, NotFound, RelayError, TooLarge
+from relay.errors import FIELD_REQUIRED, Conflict, Invalid, NotFound, RelayError, TooLarge
+from relay.health import DATABASE_DOWN_ERRORS, database_unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +53,9 @@ def validation_items(errors: Any, loc: list[str | int]) -> list[dict[str, object
 
 def _item(loc: list[str | int], message: object) -> dict[str, object]:
     code = getattr(message, "code", None) or "invalid"
-    return {"loc": loc, "msg": str(message), "type": error_type(code)}
+    kind = error_type(code)
+    text = FIELD_REQUIRED if kind == "value_error.missing" else str(message)
+    return {"loc": loc, "msg": text, "type": kind}
 
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -68,7 +71,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     if isinstance(exc, drf_exceptions.UnsupportedMediaType):
         set_rollback()
         return Response(
-            {"detail": f"{exc.detail} Send JSON with Content-Type: application/json."}, 400
+            {"detail": f"{exc.detail} Send JSON with Content-Type: application/json."}, 415
         )
     if isinstance(exc, RequestDataTooBig):
         set_rollback()
@@ -78,5 +81,10 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     if response is not None:
         return response
     set_rollback()
+    if isinstance(exc, DATABASE_DOWN_ERRORS):
+        logger.warning(
+            "database unavailable in %s: %s", context.get("view").__class__.__name__, exc
+        )
+        return database_unavailable()
     logger.exception("unhandled error in %s", context.get("view").__class__.__name__)
     return Response(INTERNAL_ERROR_BODY, status=500)

@@ -47,6 +47,40 @@ class TextField(serializers.CharField):
         return text
 
 
+class ChoiceField(serializers.ChoiceField):
+    """DRF's ChoiceField whose error lists the valid choices, so a client can correct itself."""
+
+    default_error_messages = {
+        "invalid_choice": '"{input}" is not a valid choice; use one of: {choices}.',
+    }
+
+    def to_internal_value(self, data: object) -> object:
+        if data == "" and self.allow_blank:
+            return ""
+        try:
+            return self.choice_strings_to_values[str(data)]
+        except KeyError:
+            self.fail(
+                "invalid_choice", input=data, choices=", ".join(self.choice_strings_to_values)
+            )
+
+
+class FileSizeField(serializers.IntegerField):
+    """A declared upload size in bytes: at least 1, since an empty file holds no audio.
+
+    The upper bound is `RELAY_MAX_UPLOAD_BYTES`, checked by the upload service (413), and shown
+    in the schema as `maximum`.
+    """
+
+    default_error_messages = {
+        "min_value": "An empty file holds no audio; file_size must be at least {min_value} byte.",
+    }
+
+    def __init__(self, **kwargs: object) -> None:
+        kwargs.setdefault("help_text", "Size of the file in bytes (at least 1).")
+        super().__init__(min_value=1, **kwargs)
+
+
 def utc_datetime_text(value: datetime) -> str:
     """An aware datetime as DateTimeField shows it under TIME_ZONE = "UTC" ("…T…Z"), without
     the field's per-value timezone lookups: 500 of those are a third of a page's time."""

@@ -10,12 +10,13 @@ from rest_framework import serializers
 from relay.api.auth import API_KEY_HEADER
 
 ERROR_DESCRIPTIONS = {
-    400: "Malformed JSON or a content type other than application/json.",
+    400: "Malformed JSON, or JSON nested deeper than the parser allows.",
     401: "Missing, unknown, revoked or expired API key.",
     403: "The key's scopes do not allow this action.",
     404: "No such resource in your tenant.",
     409: "The resource's state does not allow this action.",
     413: "The request body or declared upload is over the limit.",
+    415: "A body whose Content-Type is not application/json.",
     422: "Validation failed; one item per failing field.",
     429: "Too many requests for this key; see the Retry-After header.",
     500: "Internal server error.",
@@ -107,13 +108,36 @@ ERROR_COMPONENTS = {
 }
 
 
+RATE_LIMIT_HEADERS = {
+    "RateLimit-Limit": "Requests this key may make per period (RELAY_THROTTLE_RATE).",
+    "RateLimit-Remaining": "Requests left in the current sliding window.",
+    "RateLimit-Reset": "Seconds until the oldest request of the window leaves it.",
+}
+
+
+HEADER_COMPONENTS = {
+    name: {"description": description, "schema": {"type": "integer", "minimum": 0}}
+    for name, description in {
+        **RATE_LIMIT_HEADERS,
+        "Retry-After": "Seconds to wait before retrying.",
+    }.items()
+}
+
+
+def _add_rate_limit_headers(code: str, response: dict[str, Any]) -> None:
+    names = [*RATE_LIMIT_HEADERS, "Retry-After"] if code == "429" else list(RATE_LIMIT_HEADERS)
+    headers = response.setdefault("headers", {})
+    for name in names:
+        headers.setdefault(name, {"$ref": f"#/components/headers/{name}"})
+
+
 def _common_error_codes(operation: dict[str, Any]) -> list[int]:
     parameters = operation.get("parameters", [])
     codes = [401, 403, 429, 500]
     if any(parameter["in"] == "path" for parameter in parameters):
         codes.append(404)
     if "requestBody" in operation:
-        codes += [400, 413, 422]
+        codes += [400, 413, 415, 422]
     elif any(parameter["in"] == "query" for parameter in parameters):
         codes.append(422)
     return codes
@@ -124,6 +148,7 @@ def add_common_error_responses(result: dict[str, Any], **kwargs: Any) -> dict[st
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     for name, schema in ERROR_COMPONENTS.items():
         schemas.setdefault(name, schema)
+    result["components"].setdefault("headers", {}).update(HEADER_COMPONENTS)
     for path_item in result.get("paths", {}).values():
         for operation in path_item.values():
             responses = operation.setdefault("responses", {})
@@ -135,4 +160,6 @@ def add_common_error_responses(result: dict[str, Any], **kwargs: Any) -> dict[st
                         "content": _error_content("ValidationError" if code == 422 else "Error"),
                     },
                 )
+            for code, response in responses.items():
+                _add_rate_limit_headers(code, response)
     return result

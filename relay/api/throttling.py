@@ -1,27 +1,127 @@
+"""Rate limits of the API: requests per key, and failed authentications per client address.
+
+Both count in a sliding window (`relay.ratelimit`): in Redis when `REDIS_URL` is set, so every web
+process shares one count per key, else in this process. The decision is kept on the request, and
+`TenantApiView` turns it into the `RateLimit-*` headers of the response.
+"""
+
+import functools
+import logging
 from typing import TYPE_CHECKING
 
+import redis
 from django.conf import settings
+from django.http import HttpRequest
+from rest_framework import exceptions
 from rest_framework.request import Request
+from rest_framework.throttling import BaseThrottle
+
+from relay import proxies
+from relay.api import auth  # auth imports this module too: use auth.Caller at call time
+from relay.ratelimit import Decision, LocalWindowStore, Rate, RedisWindowStore, WindowStore
 
 if TYPE_CHECKING:
     from rest_framework.views import APIView
-from rest_framework.throttling import SimpleRateThrottle
 
-from relay.api.auth import Caller
+logger = logging.getLogger(__name__)
+
+DECISION_ATTRIBUTE = "relay_rate_limit"
 
 
-class PerKeyRateThrottle(SimpleRateThrottle):
+class TooManyRequests(exceptions.Throttled):
+    default_detail = "Too many requests."
+    extra_detail_singular = "Try again in {wait} second."
+    extra_detail_plural = "Try again in {wait} seconds."
+
+
+@functools.cache
+def _store_for(redis_url: str) -> WindowStore:
+    if not redis_url:
+        return LocalWindowStore()
+    client = redis.Redis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2)
+    return RedisWindowStore(client)
+
+
+def window_store() -> WindowStore:
+    return _store_for(settings.REDIS_URL)
+
+
+def _checked(key: str, rate: Rate, *, record: bool) -> Decision:
+    store = window_store()
+    try:
+        return store.hit(key, rate) if record else store.peek(key, rate)
+    except redis.RedisError as error:
+        # Redis down: the queue is down too and /readyz says so; refusing every request on top
+        # of that would turn a degraded API into a dead one.
+        logger.warning("rate limit not checked, Redis unavailable: %s", error)
+        return Decision(True, rate.limit, rate.limit, 0.0)
+
+
+def client_address(request: HttpRequest | Request) -> str:
+    """The address failed authentications are counted against: the client's, through trusted
+    proxies (RELAY_TRUSTED_PROXIES), so clients behind one proxy are counted apart."""
+    return proxies.client_address(request) or "unknown"
+
+
+def remember(request: Request, decision: Decision) -> None:
+    """Keep the decision on the Django request, for the response's RateLimit-* headers."""
+    setattr(request._request, DECISION_ATTRIBUTE, decision)
+
+
+def remembered(request: HttpRequest | Request) -> Decision | None:
+    return getattr(request, DECISION_ATTRIBUTE, None)
+
+
+class PerKeyRateThrottle(BaseThrottle):
     """`RELAY_THROTTLE_RATE` requests per period for each API key (or dashboard user)."""
 
-    scope = "per_key"
-
-    def get_rate(self) -> str:
-        return settings.RELAY_THROTTLE_RATE
-
-    def get_cache_key(self, request: Request, view: "APIView") -> str | None:
+    def allow_request(self, request: Request, view: "APIView") -> bool:
         caller = request.user
-        if not isinstance(caller, Caller):
-            return None
+        if not isinstance(caller, auth.Caller):
+            return True
         if caller.api_key is not None:
-            return f"throttle:key:{caller.api_key.pk}"
-        return f"throttle:user:{caller.user.pk}"
+            bucket = f"key:{caller.api_key.pk}"
+        else:
+            bucket = f"user:{caller.user.pk}"
+        self.decision = _checked(bucket, Rate.parse(settings.RELAY_THROTTLE_RATE), record=True)
+        remember(request, self.decision)
+        return self.decision.allowed
+
+    def wait(self) -> float:
+        return self.decision.retry_after_s
+
+
+def too_many_requests(rate_text: str, wait_s: float) -> TooManyRequests:
+    return TooManyRequests(
+        wait=wait_s,
+        detail=f"Too many requests for this key: the limit is {Rate.parse(rate_text)}.",
+    )
+
+
+def check_failed_authentications(request: Request) -> None:
+    """Refuse, with a 429, an address that failed to authenticate too often lately."""
+    rate = Rate.parse(settings.RELAY_AUTH_FAILURE_RATE)
+    decision = _checked(f"auth-failures:{client_address(request)}", rate, record=False)
+    remember(request, decision)
+    if not decision.allowed:
+        raise TooManyRequests(
+            wait=decision.retry_after_s,
+            detail=(
+                f"Too many failed authentication attempts from this address (the limit is {rate})."
+            ),
+        )
+
+
+def failed_authentications_allowance(request: Request) -> Decision:
+    """How many failed authentications this address has left (for a 401's headers)."""
+    rate = Rate.parse(settings.RELAY_AUTH_FAILURE_RATE)
+    return _checked(f"auth-failures:{client_address(request)}", rate, record=False)
+
+
+def record_failed_authentication(request: Request) -> None:
+    rate = Rate.parse(settings.RELAY_AUTH_FAILURE_RATE)
+    address = client_address(request)
+    decision = _checked(f"auth-failures:{address}", rate, record=True)
+    remember(request, decision)
+    if decision.remaining == 0:
+        logger.warning("authentication failures from %s reached the limit of %s", address, rate)

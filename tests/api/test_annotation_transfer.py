@@ -407,7 +407,8 @@ def test_an_unknown_export_format_is_a_validation_error(api_client, dataset):
         "detail": [
             {
                 "loc": ["query", "format"],
-                "msg": '"xlsx" is not a valid choice.',
+                "msg": '"xlsx" is not a valid choice; '
+                "use one of: json, csv, dcase, audacity, raven.",
                 "type": "value_error.invalid_choice",
             }
         ]

@@ -241,9 +241,8 @@ def write_bytes(path: Path, content: bytes) -> Path:
     [
         ("corrupt.wav", b"RIFF\x00\x00\x00\x00WAVEfmt garbage" + bytes(range(256)) * 4),
         ("notes.wav", b"These are my notes, not audio.\n" * 20),
-        ("empty.wav", b""),
     ],
-    ids=["corrupt-bytes", "text-named-wav", "zero-bytes"],
+    ids=["corrupt-bytes", "text-named-wav"],
 )
 def test_undecodable_files_fail_with_a_readable_message(
     api_client, client, dataset, tmp_path, django_capture_on_commit_callbacks, name, content
@@ -600,3 +599,63 @@ def test_an_inline_batch_may_be_larger_than_other_json_bodies(
 
     assert response.status_code == 201
     assert [item["file_size"] for item in response.json()["items"]] == [path.stat().st_size] * 2
+
+
+def test_a_truncated_wav_keeps_what_decodes_and_says_so(
+    api_client, client, dataset, tmp_path, django_capture_on_commit_callbacks
+):
+    whole = write_wav(tmp_path / "whole.wav", seconds=2.78, sample_rate=16_000).read_bytes()
+    cut = write_bytes(tmp_path / "cut.wav", whole[: 44 + int(1.36 * 16_000) * 2])
+
+    audio = upload_and_process(api_client, client, dataset, cut, django_capture_on_commit_callbacks)
+    sound = upload_and_process(
+        api_client,
+        client,
+        dataset,
+        write_bytes(tmp_path / "ok.wav", whole),
+        django_capture_on_commit_callbacks,
+    )
+
+    assert audio["processing_status"] == "ready"
+    assert abs(audio["duration_ms"] - 1360) <= 5
+    assert len(audio["processing_warnings"]) == 1
+    assert "declares 2.78 s of audio but only 1.36 s are present" in audio["processing_warnings"][0]
+    assert sound["processing_warnings"] == []
+
+
+@pytest.mark.parametrize(
+    ("filename", "header"),
+    [
+        (
+            "../../etc/take 1.wav",
+            "inline; filename=\"take 1.wav\"; filename*=UTF-8''take%201.wav",
+        ),
+        (
+            "evil\u202evaw.exe.wav",
+            "inline; filename=\"evilvaw.exe.wav\"; filename*=UTF-8''evilvaw.exe.wav",
+        ),
+        (
+            "café\u200b—1.wav",
+            "inline; filename=\"caf__1.wav\"; filename*=UTF-8''caf%C3%A9%E2%80%941.wav",
+        ),
+    ],
+    ids=["path-parts", "right-to-left-override", "non-ascii-and-zero-width"],
+)
+def test_the_download_header_names_the_file_safely_and_the_stored_name_is_kept(
+    api_client, client, dataset, tmp_path, django_capture_on_commit_callbacks, filename, header
+):
+    path = write_wav(tmp_path / "a.wav", seconds=0.5)
+    content = path.read_bytes()
+    target = request_upload(
+        api_client, dataset, filename=filename, content_type="audio/wav", file_size=len(content)
+    ).json()
+    assert post_file(client, target, content).status_code == 204
+    confirm(api_client, dataset, target["audio_id"], django_capture_on_commit_callbacks)
+
+    url = api_client.get(audio_url(dataset, f"/{target['audio_id']}/download-url")).json()["url"]
+    parts = urlsplit(url)
+    response = client.get(f"{parts.path}?{parts.query}")
+
+    assert response["Content-Disposition"] == header
+    stored = api_client.get(audio_url(dataset, f"/{target['audio_id']}")).json()
+    assert stored["filename"] == filename

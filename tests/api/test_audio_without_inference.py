@@ -79,3 +79,24 @@ def test_a_malformed_model_id_is_422(api_client, dataset):
 
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["query", "without_inference_by"]
+
+
+def test_only_ready_audio_is_listed_so_from_dataset_takes_the_list_as_it_is(
+    api_client, tenant, dataset, model, tmp_path
+):
+    make_ready_audio(dataset=dataset, folder=tmp_path, name="ready.wav")
+    for name, status in (("pending.wav", "pending"), ("failed.wav", "failed")):
+        dataset.audio_files.create(
+            tenant=tenant,
+            filename=name,
+            content_type="audio/wav",
+            file_size=10,
+            processing_status=status,
+        )
+    job = services.create_inference_job(tenant=tenant, model_id=model.pk)
+
+    names = listed(api_client, dataset, model)
+    ids = [item.pk for item in dataset.audio_files.filter(filename__in=names)]
+
+    assert names == ["ready.wav"]
+    assert len(services.add_dataset_audio(job=job, audio_ids=ids)) == 1

@@ -42,10 +42,10 @@ def test_json_that_is_not_strict_json_is_400(api_client, body):
 @pytest.mark.parametrize(
     "content_type", ["text/plain", "application/x-www-form-urlencoded", "application/xml"]
 )
-def test_a_body_that_is_not_json_is_400(api_client, content_type):
+def test_a_body_that_is_not_json_is_415(api_client, content_type):
     response = api_client.post(DATASETS_URL, b"name=x", content_type=content_type)
 
-    assert response.status_code == 400
+    assert response.status_code == 415
     assert "application/json" in response.json()["detail"]
 
 
@@ -76,11 +76,12 @@ def test_an_unknown_api_url_is_a_json_404(api_client):
     assert response.json() == {"detail": "Not found: no API resource at this URL"}
 
 
-def test_a_malformed_id_is_a_json_404(api_client):
+def test_a_malformed_id_is_a_json_404_like_an_unknown_id(api_client):
     response = api_client.get(f"{DATASETS_URL}/not-a-uuid")
 
     assert response.status_code == 404
     assert response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "Dataset not found"}
 
 
 def test_an_unsupported_method_is_405(api_client):
@@ -108,8 +109,10 @@ def test_too_many_requests_is_429_with_retry_after(api_client, settings):
 
     assert statuses == [200, 200, 200, 429]
     throttled = api_client.get(DATASETS_URL)
-    assert int(throttled["Retry-After"]) > 0
-    assert throttled.json()["detail"].startswith("Request was throttled")
+    assert 0 < int(throttled["Retry-After"]) <= 60
+    assert throttled.json()["detail"].startswith(
+        "Too many requests for this key: the limit is 3 per minute. Try again in "
+    )
 
 
 def test_throttling_counts_each_key_separately(api_client, read_client, settings):

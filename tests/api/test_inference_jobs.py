@@ -5,6 +5,7 @@ cancel, and tenant isolation. Files are run by calling the actor, as a worker wo
 import csv
 import io
 import json
+import zipfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -13,6 +14,7 @@ import torch
 from django.core.files.uploadedfile import SimpleUploadedFile
 from dramatiq import Message
 
+from annotations import label_formats
 from datasets.audio.features import DEFAULT_RECIPE
 from inference import tasks
 from inference.models import InferenceFile, InferenceJob
@@ -53,7 +55,7 @@ def make_untrained_model(*, tenant, dataset, types=TYPES, hidden_size=8) -> Trai
         feature_recipe_version=DEFAULT_RECIPE.version,
         file_size=len(data),
     )
-    path = Path(get_object_store().path(model_storage_prefix(tenant.pk, dataset.pk, model.pk)))
+    path = Path(get_object_store().path(model_storage_prefix(tenant.pk, model.pk)))
     path.mkdir(parents=True, exist_ok=True)
     (path / "model.pt").write_bytes(data)
     model.save()
@@ -708,11 +710,42 @@ def test_detections_download_as_dcase_tsv_in_seconds(api_client, finished_job):
     assert len(lines) == 7
 
 
-def test_an_unknown_download_format_is_422_in_json(api_client, finished_job):
+def test_detections_download_as_audacity_label_tracks_that_import_back(api_client, finished_job):
+    response = api_client.get(job_url(finished_job, "/detections"), {"format": "audacity"})
+
+    data = b"".join(response.streaming_content)
+    assert response["Content-Type"] == "application/zip"
+    assert response["Content-Disposition"].endswith('.zip"')
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert sorted(archive.namelist()) == ["take0.txt", "take1.txt", "take2.txt"]
+        first = archive.read("take0.txt").decode().splitlines()[0]
+    assert first.split("\t")[0] == "0.000"
+    parsed = label_formats.parse("audacity", data, name="x.zip", max_rows=100, max_text_bytes=10**6)
+    assert (len(parsed.rows), parsed.errors) == (6, [])
+
+
+def test_detections_download_as_a_raven_selection_table(api_client, finished_job):
+    response = api_client.get(job_url(finished_job, "/detections"), {"format": "raven"})
+
+    data = b"".join(response.streaming_content)
+    assert response["Content-Disposition"].endswith('.selections.txt"')
+    assert data.decode().splitlines()[0].split("\t") == list(label_formats.RAVEN_COLUMNS)
+    parsed = label_formats.parse("raven", data, name="x.txt", max_rows=100, max_text_bytes=10**6)
+    assert (len(parsed.rows), parsed.errors) == (6, [])
+    assert {row.filename for row in parsed.rows} == {"take0.wav", "take1.wav", "take2.wav"}
+
+
+def test_an_unknown_download_format_is_422_listing_the_formats(api_client, finished_job):
     response = api_client.get(job_url(finished_job, "/detections"), {"format": "xml"})
 
     assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"] == ["query", "format"]
+    assert response.json()["detail"] == [
+        {
+            "loc": ["query", "format"],
+            "msg": '"xml" is not a valid choice; use one of: json, csv, dcase, audacity, raven.',
+            "type": "value_error.invalid_choice",
+        }
+    ]
 
 
 def test_top_detections_list_the_most_confident_per_type_with_their_file(api_client, finished_job):

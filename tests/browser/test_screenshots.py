@@ -1,6 +1,7 @@
-"""The README's screenshots (docs/screenshots/), made by the test run on a Relay of their own so
-that they show a tidy tenant: the datasets page, and a dataset's page after an upload, each at
-1280 x 800 and in a 400 px window. The tests also check the pages as they are pictured."""
+"""The README's screenshots (docs/screenshots/, rewritten by `make screenshots`), made on a Relay
+of their own so that they show a tidy tenant: the datasets page, and a dataset's page after an
+upload, each at 1280 x 800 and in a 400 px window. The tests also check the pages as they are
+pictured."""
 
 from collections.abc import Iterator
 from pathlib import Path

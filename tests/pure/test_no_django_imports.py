@@ -27,6 +27,9 @@ PURE_MODULES = [
     "training.ml.model_file",
     "annotations.label_formats",
     "annotations.page_anchors",
+    "relay.ratelimit",
+    "tenants.webhook_signing",
+    "tenants.webhook_urls",
 ]
 
 

@@ -158,7 +158,7 @@ def test_a_confirmed_file_whose_message_was_lost_is_swept(tenant, model, tmp_pat
     job = make_job(tenant, model)
     file = confirmed_file(job, write_wav(tmp_path / "a.wav"))
     InferenceFile.objects.filter(pk=file.pk).update(
-        confirmed_at=timezone.now() - settings.RELAY_INFERENCE_LEASE - timedelta(seconds=1)
+        confirmed_at=timezone.now() - settings.RELAY_REQUEUE_UNCLAIMED_AFTER - timedelta(seconds=1)
     )
 
     assert runner.files_needing_a_worker() == [str(file.pk)]

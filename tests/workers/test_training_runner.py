@@ -45,7 +45,7 @@ def queued_job(tenant, dataset, published, **config):
 
 
 def model_files(dataset):
-    folder = get_object_store().path(f"{dataset.storage_prefix}/models")
+    folder = get_object_store().path(f"tenants/{dataset.tenant_id}/models")
     return sorted(path.name for path in folder.rglob("*.pt")) if folder.exists() else []
 
 
@@ -161,7 +161,7 @@ def test_a_queued_job_whose_message_was_lost_is_sent_again(tenant, dataset, publ
     job = queued_job(tenant, dataset, published)
     queue.broker.flush_all()
     TrainingJob.objects.filter(pk=job.pk).update(
-        updated_at=timezone.now() - settings.RELAY_TRAINING_LEASE * 2
+        updated_at=timezone.now() - settings.RELAY_REQUEUE_UNCLAIMED_AFTER * 2
     )
 
     assert tasks.requeue_stuck_training() == 1
@@ -245,3 +245,52 @@ def test_an_unknown_training_device_stops_start_up(tmp_path):
 
     assert result.returncode != 0
     assert "RELAY_TRAINING_DEVICE" in result.stderr
+
+
+class WorkerKilled(BaseException):
+    """Ends a run the way kill -9 does: nothing in the runner catches it."""
+
+
+def test_a_job_whose_worker_died_at_a_later_epoch_resumes_from_its_checkpoint(
+    tenant, dataset, published, monkeypatch
+):
+    job = queued_job(tenant, dataset, published, epochs=4)
+    queue.broker.flush_all()
+    claimed = runner.claim_training_job(job_id=str(job.pk))
+
+    def killed_during_epoch_3(writer):
+        if len(writer.history) >= 2:
+            raise WorkerKilled
+        return False
+
+    with monkeypatch.context() as patch:
+        patch.setattr(runner.ProgressWriter, "should_stop", killed_during_epoch_3)
+        with pytest.raises(WorkerKilled):
+            runner.run_claimed_job(job=claimed)
+    assert get_object_store().size_of(claimed.checkpoint_key) > 0
+    TrainingJob.objects.filter(pk=job.pk).update(lease_expires_at=timezone.now())
+    time.sleep(0.01)
+
+    assert tasks.requeue_stuck_training() == 1
+    message = Message.decode(queue.broker.queues["training"].get_nowait())
+    tasks.train_model(*message.args)
+
+    job.refresh_from_db()
+    assert (job.status, job.attempts, job.current_epoch) == ("completed", 2, 4)
+    assert job.metrics["resumed_from_epoch"] == 2
+    assert [entry["epoch"] for entry in job.metrics["history"]] == [1, 2, 3, 4]
+    assert TrainedModel.objects.filter(training_job=job).count() == 1
+    assert get_object_store().size_of(job.checkpoint_key) is None  # deleted with the job's end
+
+
+def test_a_cancelled_job_leaves_no_checkpoint(
+    tenant, dataset, published, django_capture_on_commit_callbacks
+):
+    job = runner.claim_training_job(job_id=str(queued_job(tenant, dataset, published).pk))
+    runner.StoredCheckpoints(job).write(b"a checkpoint")
+    assert get_object_store().size_of(job.checkpoint_key) == len(b"a checkpoint")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cancel_training_job(job=job)
+
+    assert get_object_store().size_of(job.checkpoint_key) is None

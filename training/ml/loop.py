@@ -3,20 +3,27 @@ history, chosen thresholds and validation metrics. No Django imports; the traini
 passes the files, the config and its callbacks.
 
 Deterministic on the CPU for a given seed (one call seeds numpy, torch and the window sampler);
-CUDA is used when present. Each epoch is one pass over all training audio, in windows sampled so
-that short, rare events are seen often; the loss is per-frame, per-type binary cross-entropy
-with a positive weight per type (artifact frames are rare). The epoch with the best validation
-macro event-F1 (then the lowest validation loss) is kept.
+CUDA is used when present. With a CheckpointStore, every epoch ends with a checkpoint (weights,
+optimizer, scheduler, every random state, the history and the best epoch so far), and a run that
+finds one continues after its epoch: on the CPU the result is bit-identical to an uninterrupted
+run (tests/pure/test_training_checkpoints.py).
+
+Each epoch is one pass over all training audio, in windows sampled so that short, rare events
+are seen often; the loss is per-frame, per-type binary cross-entropy with a positive weight per
+type (artifact frames are rare). The epoch with the best validation macro event-F1 (then the
+lowest validation loss) is kept.
 """
 
 import copy
+import io
+import json
 import logging
 import math
 import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import torch
@@ -49,6 +56,16 @@ logger = logging.getLogger(__name__)
 
 EpochCallback = Callable[[int, float, float, float | None], None]
 ProgressCallback = Callable[[float], None]
+ResumeCallback = Callable[[int, list[dict[str, Any]]], None]
+CHECKPOINT_FORMAT = "relay-checkpoint-1"
+
+
+class CheckpointStore(Protocol):
+    """Where a run keeps its one checkpoint: the bytes of the last epoch's, or None."""
+
+    def read(self) -> bytes | None: ...
+
+    def write(self, data: bytes) -> None: ...
 
 
 class TrainingCancelled(Exception):
@@ -112,6 +129,8 @@ def train(
     on_epoch: EpochCallback | None = None,
     on_progress: ProgressCallback | None = None,
     should_stop: Callable[[], bool] | None = None,
+    checkpoints: CheckpointStore | None = None,
+    on_resume: ResumeCallback | None = None,
 ) -> TrainingResult:
     """Trains a detector of `artifact_types` on `files`, holding out `config.validation_split`
     of them (by file) for validation, thresholds and metrics.
@@ -119,7 +138,11 @@ def train(
     `on_epoch(epoch, progress_percent, train_loss, validation_loss)` runs after each epoch
     (epochs count from 1; validation_loss is None without validation files), `on_progress
     (progress_percent)` after each batch, and `should_stop()` before each batch: when it returns
-    True, TrainingCancelled is raised. Raises ValueError when there is too little audio."""
+    True, TrainingCancelled is raised. Raises ValueError when there is too little audio.
+
+    With `checkpoints`, a checkpoint of the same files and config found there is resumed from
+    (`on_resume(epoch, history)` says so; epochs already done are not reported again), and each
+    epoch's end writes one. A checkpoint of other files or another config is ignored."""
     started = time.perf_counter()
     device = torch.device(device) if device is not None else default_device()
     seed_everything(config.seed)
@@ -176,7 +199,22 @@ def train(
     best: tuple[tuple[float, float], int, dict[str, torch.Tensor]] | None = None
     total_batches = config.epochs * batches_per_epoch
     done_batches = 0
-    for epoch in range(1, config.epochs + 1):
+    first_epoch = 1
+    fingerprint = _fingerprint(files, artifact_types, config)
+    resumed = _read_checkpoint(checkpoints, fingerprint)
+    if resumed is not None:
+        network.load_state_dict(resumed["network"])
+        optimizer.load_state_dict(resumed["optimizer"])
+        scheduler.load_state_dict(resumed["scheduler"])
+        _restore_random_states(resumed["random"], rng)
+        history = resumed["history"]
+        best = (tuple(resumed["best_key"]), resumed["best_epoch"], resumed["best_network"])
+        done_batches = resumed["done_batches"]
+        first_epoch = resumed["epoch"] + 1
+        logger.info("resuming from the checkpoint of epoch %d", resumed["epoch"])
+        if on_resume is not None:
+            on_resume(resumed["epoch"], copy.deepcopy(history))
+    for epoch in range(first_epoch, config.epochs + 1):
         epoch_started = time.perf_counter()
         network.train()
         windows = sample_windows(
@@ -231,6 +269,20 @@ def train(
         )
         if best is None or key > best[0]:
             best = (key, epoch, copy.deepcopy(network.state_dict()))
+        if checkpoints is not None:
+            checkpoints.write(
+                _checkpoint_bytes(
+                    fingerprint=fingerprint,
+                    epoch=epoch,
+                    done_batches=done_batches,
+                    network=network,
+                    optimizer=optimizer,
+                    scheduler=scheduler,
+                    rng=rng,
+                    history=history,
+                    best=best,
+                )
+            )
         if on_epoch is not None:
             on_epoch(epoch, 100.0 * epoch / config.epochs, train_loss, validation["loss"])
     if best is None:
@@ -274,6 +326,7 @@ def train(
         "history": history,
         "training_seconds": seconds,
         "parameters": parameter_count(network),
+        "resumed_from_epoch": resumed["epoch"] if resumed is not None else None,
     }
     return TrainingResult(
         model=model,
@@ -284,6 +337,98 @@ def train(
         seconds=seconds,
         errors=errors,
     )
+
+
+def _fingerprint(
+    files: Sequence[LabelledFile], artifact_types: Sequence[str], config: TrainingConfig
+) -> str:
+    """What a checkpoint must have been made with to be resumed: the files (names and sizes),
+    the types and the config."""
+    return json.dumps(
+        {
+            "files": [[item.name, list(item.features.shape), len(item.events)] for item in files],
+            "artifact_types": list(artifact_types),
+            "config": config.to_dict(),
+        },
+        sort_keys=True,
+        default=str,
+    )
+
+
+def _random_states(rng: np.random.Generator) -> dict[str, Any]:
+    legacy = np.random.get_state()
+    states: dict[str, Any] = {
+        "python": random.getstate(),
+        "numpy": [legacy[0], torch.from_numpy(legacy[1].copy()), *legacy[2:]],
+        "generator": rng.bit_generator.state,
+        "torch": torch.get_rng_state(),
+    }
+    if torch.cuda.is_available():
+        states["cuda"] = torch.cuda.get_rng_state_all()
+    return states
+
+
+def _restore_random_states(states: dict[str, Any], rng: np.random.Generator) -> None:
+    python = states["python"]
+    random.setstate((python[0], tuple(python[1]), python[2]))
+    name, keys, *rest = states["numpy"]
+    np.random.set_state((name, keys.numpy(), *rest))
+    rng.bit_generator.state = states["generator"]
+    torch.set_rng_state(states["torch"])
+    if "cuda" in states and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(states["cuda"])
+
+
+def _checkpoint_bytes(
+    *,
+    fingerprint: str,
+    epoch: int,
+    done_batches: int,
+    network: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    scheduler: Any,
+    rng: np.random.Generator,
+    history: list[dict[str, Any]],
+    best: tuple[tuple[float, float], int, dict[str, torch.Tensor]],
+) -> bytes:
+    buffer = io.BytesIO()
+    torch.save(
+        {
+            "format": CHECKPOINT_FORMAT,
+            "fingerprint": fingerprint,
+            "epoch": epoch,
+            "done_batches": done_batches,
+            "network": network.state_dict(),
+            "optimizer": optimizer.state_dict(),
+            "scheduler": scheduler.state_dict(),
+            "random": _random_states(rng),
+            "history": history,
+            "best_key": list(best[0]),
+            "best_epoch": best[1],
+            "best_network": best[2],
+        },
+        buffer,
+    )
+    return buffer.getvalue()
+
+
+def _read_checkpoint(
+    checkpoints: CheckpointStore | None, fingerprint: str
+) -> dict[str, Any] | None:
+    """The stored checkpoint of this very run, or None (none stored, unreadable, or made with
+    other files or another config: training starts from the beginning)."""
+    data = checkpoints.read() if checkpoints is not None else None
+    if data is None:
+        return None
+    try:
+        state = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
+    except Exception as error:  # a torn or foreign file: starting over is always correct
+        logger.warning("ignoring an unreadable checkpoint: %s", error)
+        return None
+    if state.get("format") != CHECKPOINT_FORMAT or state.get("fingerprint") != fingerprint:
+        logger.warning("ignoring a checkpoint of other files or another config")
+        return None
+    return state
 
 
 def _centre_thresholds(network: Detector, thresholds: Sequence[float]) -> list[float]:

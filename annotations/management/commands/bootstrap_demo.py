@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from annotations import demo
 from datasets.synthetic import EngineUnavailable
+from relay.proxies import DEFAULT_BASE_URL
 from tenants import services
 from tenants.models import Tenant
 
@@ -53,7 +54,7 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--base-url",
-            default=settings.RELAY_PUBLIC_URL,
+            default=settings.RELAY_PUBLIC_URL or DEFAULT_BASE_URL,
             help="Where Relay will be served, for the URLs printed (default: RELAY_PUBLIC_URL).",
         )
 

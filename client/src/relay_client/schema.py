@@ -39,6 +39,7 @@ __all__ = [
     "AudioUploadTarget",
     "AudioUploadUrlRequest",
     "CreatedApiKey",
+    "CreatedWebhook",
     "Dataset",
     "DatasetCreateRequest",
     "Detection",
@@ -49,6 +50,7 @@ __all__ = [
     "DetectionImportResult",
     "DownloadUrl",
     "Error",
+    "EventsEnum",
     "FormatEnum",
     "InferenceConfig",
     "InferenceConfigInputRequest",
@@ -79,11 +81,14 @@ __all__ = [
     "PaginatedTrainedModelList",
     "PaginatedTrainingJobList",
     "PaginatedValidationMistakeList",
+    "PaginatedWebhookDeliveryList",
+    "PaginatedWebhookList",
     "PatchedAnnotationSetUpdateRequest",
     "PatchedAnnotationUpdateInputRequest",
     "PatchedAudioUpdateRequest",
     "PatchedDatasetUpdateRequest",
     "PatchedTrainedModelUpdateRequest",
+    "PatchedWebhookUpdateRequest",
     "Peaks",
     "ProcessingStatusEnum",
     "RejectedDetection",
@@ -103,6 +108,10 @@ __all__ = [
     "ValidationError",
     "ValidationErrorItem",
     "ValidationMistake",
+    "Webhook",
+    "WebhookCreateRequest",
+    "WebhookDelivery",
+    "WebhookDeliveryStatusEnum",
 ]
 
 
@@ -267,6 +276,8 @@ class ArtifactTypeInputRequest(TypedDict):
 
 
 class AudioConfirmRequest(TypedDict):
+    """The uploaded audio to confirm. `file_id` (inference's name) is accepted for `audio_id`."""
+
     audio_id: str
 
 
@@ -281,6 +292,7 @@ class AudioFile(TypedDict):
     file_size: int
     processing_status: NotRequired[ProcessingStatusEnum]
     processing_error: str | None
+    processing_warnings: list[str]
     duration_ms: int | None
     sample_rate: int | None
     channels: int | None
@@ -299,6 +311,7 @@ class AudioFileListItem(TypedDict):
     file_size: int
     processing_status: NotRequired[ProcessingStatusEnum]
     processing_error: str | None
+    processing_warnings: list[str]
     duration_ms: int | None
     sample_rate: int | None
     channels: int | None
@@ -316,10 +329,12 @@ class AudioUploadTarget(TypedDict):
 
 
 class AudioUploadUrlRequest(TypedDict):
+    """A file to upload into the dataset. `file_size_bytes` (inference's name) is accepted for"""
+
     filename: str
     content_type: str
-    file_size: int
     metadata: NotRequired[Any]
+    file_size: int
 
 
 class CreatedApiKey(TypedDict):
@@ -332,6 +347,27 @@ class CreatedApiKey(TypedDict):
     expires_at: NotRequired[str | None]
     revoked_at: NotRequired[str | None]
     key: str
+
+
+EventsEnum = Literal[
+    "audio.ready",
+    "audio.failed",
+    "annotation_set.published",
+    "training.completed",
+    "training.failed",
+    "inference.completed",
+]
+
+
+class CreatedWebhook(TypedDict):
+    id: str
+    url: str
+    events: list[EventsEnum]
+    description: NotRequired[str]
+    is_active: NotRequired[bool]
+    created_at: str
+    updated_at: str
+    secret: str
 
 
 class Dataset(TypedDict):
@@ -418,6 +454,8 @@ class InferenceConfigInputRequest(TypedDict):
 
 
 class InferenceConfirmRequest(TypedDict):
+    """The uploaded file to confirm. `audio_id` (datasets' name) is accepted for `file_id`."""
+
     file_id: str
 
 
@@ -530,10 +568,12 @@ class InferenceUploadTarget(TypedDict):
 
 
 class InferenceUploadUrlRequest(TypedDict):
+    """A file to upload into the job. `file_size` (datasets' name) is accepted for"""
+
     filename: str
     content_type: str
-    file_size_bytes: int
     metadata: NotRequired[Any]
+    file_size_bytes: int
 
 
 class InlineUploadRequest(TypedDict):
@@ -628,7 +668,7 @@ class PaginatedRejectedDetectionList(TypedDict):
 class TrainedModel(TypedDict):
     id: str
     name: str
-    dataset_id: str
+    dataset_id: str | None
     training_job_id: str | None
     annotation_set_id: str | None
     artifact_types: list[str]
@@ -704,6 +744,51 @@ class PaginatedValidationMistakeList(TypedDict):
     has_more: bool
 
 
+WebhookDeliveryStatusEnum = Literal["pending", "sending", "succeeded", "failed"]
+
+
+class WebhookDelivery(TypedDict):
+    id: str
+    event_id: str
+    event_type: str
+    attempt: NotRequired[int]
+    status: NotRequired[WebhookDeliveryStatusEnum]
+    scheduled_at: str
+    attempted_at: NotRequired[str | None]
+    response_status: NotRequired[int | None]
+    response_body: NotRequired[str]
+    error: NotRequired[str]
+    duration_ms: NotRequired[int | None]
+    will_retry: NotRequired[bool]
+    created_at: str
+
+
+class PaginatedWebhookDeliveryList(TypedDict):
+    items: list[WebhookDelivery]
+    total: int
+    page: int
+    page_size: int
+    has_more: bool
+
+
+class Webhook(TypedDict):
+    id: str
+    url: str
+    events: list[EventsEnum]
+    description: NotRequired[str]
+    is_active: NotRequired[bool]
+    created_at: str
+    updated_at: str
+
+
+class PaginatedWebhookList(TypedDict):
+    items: list[Webhook]
+    total: int
+    page: int
+    page_size: int
+    has_more: bool
+
+
 class PatchedAnnotationSetUpdateRequest(TypedDict):
     name: NotRequired[str]
     description: NotRequired[str]
@@ -733,6 +818,13 @@ class PatchedDatasetUpdateRequest(TypedDict):
 
 class PatchedTrainedModelUpdateRequest(TypedDict):
     name: NotRequired[str]
+
+
+class PatchedWebhookUpdateRequest(TypedDict):
+    url: NotRequired[str]
+    events: NotRequired[list[EventsEnum]]
+    description: NotRequired[str]
+    is_active: NotRequired[bool]
 
 
 class Peaks(TypedDict):
@@ -788,3 +880,9 @@ class ValidationErrorItem(TypedDict):
 
 class ValidationError(TypedDict):
     detail: list[ValidationErrorItem]
+
+
+class WebhookCreateRequest(TypedDict):
+    url: str
+    events: list[EventsEnum]
+    description: NotRequired[str]

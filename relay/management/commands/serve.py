@@ -26,7 +26,16 @@ class Command(BaseCommand):
         workers = queue.Workers(threads=worker_threads).start() if worker_threads else None
         self.stdout.write(f"Relay listening on http://{host}:{port}/ (Ctrl-C stops it)")
         try:
-            waitress.serve(application, host=host, port=port, threads=threads, ident="relay")
+            # X-Forwarded-* reach Django, which believes them only from RELAY_TRUSTED_PROXIES
+            # (relay.proxies); waitress would otherwise drop them before Django can decide.
+            waitress.serve(
+                application,
+                host=host,
+                port=port,
+                threads=threads,
+                ident="relay",
+                clear_untrusted_proxy_headers=False,
+            )
         finally:
             if workers is not None:
                 workers.stop()
