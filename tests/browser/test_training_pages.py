@@ -245,7 +245,7 @@ def test_inference_on_two_uploaded_files_lists_their_detections(
     assert detail["total_detections"] > 0
     expect(page.get_by_test_id("top-detection").first).to_be_visible()
     expect(page.locator("#summary-chart .bar").first).to_be_visible()
-    for name in ("json", "csv", "dcase"):
+    for name in ("json", "csv", "dcase", "audacity", "raven"):
         expect(page.get_by_test_id(f"download-{name}")).to_have_attribute(
             "href", f"/api/v1/inference-jobs/{job_id}/detections?format={name}"
         )
