@@ -19,6 +19,7 @@ from annotations import services as annotation_services
 from annotations.models import Annotation, AnnotationSet
 from annotations.validation import AudioFacts, check_rows
 from datasets.models import ArtifactType, AudioFile
+from inference import selectors
 from inference.models import Detection, InferenceFile, InferenceJob, RejectedDetection
 from relay.errors import Conflict, Invalid
 from tenants.models import Tenant
@@ -287,3 +288,48 @@ def unreject_detection(*, rejection: RejectedDetection) -> None:
     if rejection.annotation_set.is_published:
         raise Conflict(annotation_services.PUBLISHED_MESSAGE)
     rejection.delete()
+
+
+@dataclass
+class AudioDetections:
+    model_id: UUID
+    inference_file: InferenceFile | None
+    detections: list[Detection]
+    hidden_rejected: int
+
+
+def detections_for_audio(
+    *,
+    tenant: Tenant,
+    audio_file: AudioFile,
+    model_id: UUID,
+    annotation_set_id: UUID | None = None,
+) -> AudioDetections:
+    """A model's detections over one dataset audio file, from its latest completed run over it
+    (none when it has not run on it), less those rejected for `annotation_set_id`. Raises
+    Invalid for a model not in the tenant or a set not of the audio's dataset."""
+    if not TrainedModel.objects.filter(tenant=tenant, pk=model_id).exists():
+        raise Invalid.at(
+            ["query", "model_id"], "No model with this id in your tenant", "value_error.not_found"
+        )
+    rejected: set[Key] = set()
+    if annotation_set_id:
+        annotation_set = AnnotationSet.objects.filter(
+            dataset_id=audio_file.dataset_id, pk=annotation_set_id
+        ).first()
+        if annotation_set is None:
+            raise Invalid.at(
+                ["query", "annotation_set_id"],
+                "No annotation set with this id in the dataset",
+                "value_error.not_found",
+            )
+        rejected = rejected_keys(annotation_set)
+    run = selectors.latest_run_over_audio(audio_file_id=audio_file.pk, model_id=model_id)
+    found = list(run.detections.all()) if run else []
+    audio_id = str(audio_file.pk)
+    shown = [
+        item
+        for item in found
+        if (audio_id, item.artifact_type, item.start_ms, item.end_ms) not in rejected
+    ]
+    return AudioDetections(model_id, run, shown, len(found) - len(shown))

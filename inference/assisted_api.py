@@ -8,8 +8,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from annotations.api import AnnotationSetScopedApi, annotation_payload
+from datasets import selectors as dataset_selectors
 from inference import assisted, selectors
 from inference.serializers import (
+    AudioDetectionsQuerySerializer,
+    AudioDetectionsSerializer,
     DetectionImportInputSerializer,
     DetectionImportReportSerializer,
     DetectionImportResultSerializer,
@@ -21,6 +24,7 @@ from inference.serializers import (
 from relay.api.pagination import PageQuerySerializer, paginate, paginated_serializer
 from relay.api.parsing import parse_body, parse_query
 from relay.api.schema import error_responses
+from relay.api.views import TenantApiView
 
 TAGS = ["annotations"]
 
@@ -124,3 +128,36 @@ class RejectedDetectionDetailApi(AnnotationSetScopedApi):
         )
         assisted.unreject_detection(rejection=rejection)
         return Response(status=204)
+
+
+class AudioDetectionsApi(TenantApiView):
+    """A model's detections over one audio file of the dataset, from its latest completed run
+    over it, for the labeling page's model layer; with `annotation_set_id`, less the detections
+    rejected for that set."""
+
+    required_scopes = {"GET": "read"}
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="get_audio_detections",
+        parameters=[AudioDetectionsQuerySerializer],
+        responses=AudioDetectionsSerializer,
+    )
+    def get(self, request: Request, dataset_id: UUID, audio_id: UUID) -> Response:
+        dataset = dataset_selectors.get_dataset(tenant=request.tenant, dataset_id=dataset_id)
+        audio_file = dataset_selectors.get_audio_file(dataset=dataset, audio_id=audio_id)
+        query = parse_query(AudioDetectionsQuerySerializer, request)
+        found = assisted.detections_for_audio(tenant=request.tenant, audio_file=audio_file, **query)
+        run = found.inference_file
+        return Response(
+            AudioDetectionsSerializer(
+                {
+                    "model_id": found.model_id,
+                    "inference_job_id": run.job_id if run else None,
+                    "inference_file_id": run.pk if run else None,
+                    "completed_at": run.completed_at if run else None,
+                    "hidden_rejected": found.hidden_rejected,
+                    "detections": found.detections,
+                }
+            ).data
+        )

@@ -211,3 +211,19 @@ def get_rejected_detection(
         )
     except RejectedDetection.DoesNotExist:
         raise NotFound("Rejected detection not found") from None
+
+
+def latest_run_over_audio(*, audio_file_id: UUID, model_id: UUID) -> InferenceFile | None:
+    """The model's most recently completed inference file over this dataset audio, with its
+    detections in start order; None when the model has not run on it."""
+    return (
+        with_detections(
+            InferenceFile.objects.filter(
+                audio_file_id=audio_file_id,
+                job__model_id=model_id,
+                status=InferenceFile.Status.COMPLETED,
+            )
+        )
+        .order_by("-completed_at", "-id")
+        .first()
+    )

@@ -397,3 +397,24 @@ class RejectedDetectionSerializer(serializers.Serializer):
     end_ms = serializers.IntegerField(min_value=1)
     model_id = serializers.UUIDField(allow_null=True)
     created_at = serializers.DateTimeField()
+
+
+class AudioDetectionsQuerySerializer(serializers.Serializer):
+    model_id = serializers.UUIDField(help_text="A model of your tenant.")
+    annotation_set_id = serializers.UUIDField(
+        required=False,
+        help_text="A set of the dataset: its rejected detections are left out.",
+    )
+
+
+class AudioDetectionsSerializer(serializers.Serializer):
+    model_id = serializers.UUIDField()
+    inference_job_id = serializers.UUIDField(
+        allow_null=True, help_text="The run they come from; null when the model has not run on it."
+    )
+    inference_file_id = serializers.UUIDField(allow_null=True)
+    completed_at = serializers.DateTimeField(allow_null=True)
+    hidden_rejected = serializers.IntegerField(
+        min_value=0, help_text="Detections left out because they were rejected for the set."
+    )
+    detections = DetectionSerializer(many=True)

@@ -43,6 +43,11 @@ urlpatterns = [
     ),
     path(f"{JOB}/summary", api.InferenceSummaryApi.as_view(), name="inference-summary"),
     path(
+        "datasets/<id:dataset_id>/audio/<id:audio_id>/detections",
+        assisted_api.AudioDetectionsApi.as_view(),
+        name="audio-detections",
+    ),
+    path(
         f"{SET}/import-detections",
         assisted_api.DetectionImportApi.as_view(),
         name="annotation-set-import-detections",

@@ -452,3 +452,75 @@ def test_another_tenants_dataset_queue_is_404(other_client, dataset, model):
     )
 
     assert response.status_code == 404
+
+
+# --- a model's detections over one audio file ------------------------------------------------
+
+
+def detections_url(dataset, audio_file):
+    return f"/api/v1/datasets/{dataset.pk}/audio/{audio_file.pk}/detections"
+
+
+def test_an_audios_detections_come_from_the_models_latest_run(
+    api_client, tenant, dataset, audio, job, model
+):
+    later = run_with_results(
+        tenant=tenant, model=model, results={audio[0]: ([("click", 1000, 1040, 0.7)], 1.0)}
+    )
+
+    body = api_client.get(detections_url(dataset, audio[0]), {"model_id": str(model.pk)}).json()
+
+    assert body["inference_job_id"] == str(later.pk)
+    assert [(d["artifact_type"], d["start_ms"], d["confidence"]) for d in body["detections"]] == [
+        ("click", 1000, 0.7)
+    ]
+
+
+def test_rejected_detections_are_left_out_for_their_set(
+    api_client, dataset, audio, job, model, draft
+):
+    api_client.post(set_url(draft, "/rejected-detections"), rejection(audio[0]), format="json")
+
+    body = api_client.get(
+        detections_url(dataset, audio[0]),
+        {"model_id": str(model.pk), "annotation_set_id": str(draft.pk)},
+    ).json()
+
+    assert body["hidden_rejected"] == 1
+    assert [(d["artifact_type"], d["start_ms"]) for d in body["detections"]] == [("dropout", 500)]
+
+
+def test_audio_the_model_has_not_run_on_has_no_detections(api_client, tenant, dataset, audio):
+    fresh = make_untrained_model(tenant=tenant, dataset=dataset)
+
+    body = api_client.get(detections_url(dataset, audio[0]), {"model_id": str(fresh.pk)}).json()
+
+    assert (body["inference_job_id"], body["detections"]) == (None, [])
+
+
+@pytest.mark.parametrize(
+    ("query", "loc"),
+    [
+        ({}, ["query", "model_id"]),
+        ({"model_id": "00000000-0000-0000-0000-000000000000"}, ["query", "model_id"]),
+        (
+            {"annotation_set_id": "00000000-0000-0000-0000-000000000000"},
+            ["query", "annotation_set_id"],
+        ),
+    ],
+    ids=["model-missing", "model-unknown", "set-unknown"],
+)
+def test_bad_detection_queries_are_422(api_client, dataset, audio, model, query, loc):
+    response = api_client.get(
+        detections_url(dataset, audio[0]),
+        {"model_id": str(model.pk), **query} if query.get("annotation_set_id") else query,
+    )
+
+    assert response.status_code == 422
+    assert [item["loc"] for item in response.json()["detail"]] == [loc]
+
+
+def test_another_tenants_audio_detections_are_404(other_client, dataset, audio, model):
+    response = other_client.get(detections_url(dataset, audio[0]), {"model_id": str(model.pk)})
+
+    assert response.status_code == 404

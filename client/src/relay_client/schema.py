@@ -33,6 +33,7 @@ __all__ = [
     "ArtifactType",
     "ArtifactTypeInputRequest",
     "AudioConfirmRequest",
+    "AudioDetections",
     "AudioFile",
     "AudioFileListItem",
     "AudioScopeEnum",
@@ -281,6 +282,22 @@ class AudioConfirmRequest(TypedDict):
     audio_id: str
 
 
+class Detection(TypedDict):
+    artifact_type: str
+    start_ms: int
+    end_ms: int
+    confidence: float
+
+
+class AudioDetections(TypedDict):
+    model_id: str
+    inference_job_id: str | None
+    inference_file_id: str | None
+    completed_at: str | None
+    hidden_rejected: int
+    detections: list[Detection]
+
+
 ProcessingStatusEnum = Literal["pending", "processing", "ready", "failed"]
 
 
@@ -385,13 +402,6 @@ class DatasetCreateRequest(TypedDict):
     name: str
     description: NotRequired[str]
     artifact_types: list[ArtifactTypeInputRequest]
-
-
-class Detection(TypedDict):
-    artifact_type: str
-    start_ms: int
-    end_ms: int
-    confidence: float
 
 
 class DetectionFile(TypedDict):
