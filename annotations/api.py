@@ -8,14 +8,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from annotations import agreement, selectors, services
-from annotations.models import AnnotationSet
+from annotations.models import Annotation, AnnotationSet
 from annotations.serializers import (
     MAX_BULK_ANNOTATIONS,
     AgreementQuerySerializer,
     AgreementSerializer,
     AnnotationBulkInputSerializer,
     AnnotationBulkResultSerializer,
-    AnnotationInputSerializer,
+    AnnotationCreateInputSerializer,
     AnnotationQuerySerializer,
     AnnotationSerializer,
     AnnotationSetCreateSerializer,
@@ -245,17 +245,25 @@ class AnnotationListApi(AnnotationSetScopedApi):
     @extend_schema(
         tags=TAGS,
         operation_id="create_annotation",
-        request=AnnotationInputSerializer,
+        request=AnnotationCreateInputSerializer,
         responses={201: AnnotationSerializer, **error_responses(409)},
     )
     def post(self, request: Request, dataset_id: UUID, set_id: UUID) -> Response:
         annotation_set = self._set(request, dataset_id, set_id)
         rows = [json_object_body(request)]
+        source = rows[0].get("source", Annotation.Source.HUMAN)
+        if source not in Annotation.Source.values:
+            raise Invalid.at(
+                ["body", "source"],
+                f"source must be one of {', '.join(Annotation.Source.values)}",
+                "value_error.invalid_choice",
+            )
         [added] = services.add_annotations(
             annotation_set=annotation_set,
             rows=rows,
             loc=["body"],
             indexed=False,
+            source=source,
             **self._creator(request),
         )
         return Response(annotation_payload(added), status=201)

@@ -160,6 +160,19 @@ def count_matches(
 ) -> int:
     """Size of a maximum one-to-one matching of (start_ms, end_ms) intervals of one file and
     type, found with augmenting paths (Kuhn's algorithm)."""
+    return len(match_events(references, detections, collar_ms=collar_ms, offset_ratio=offset_ratio))
+
+
+def match_events(
+    references: Sequence[tuple[float, float]],
+    detections: Sequence[tuple[float, float]],
+    *,
+    collar_ms: float = 200.0,
+    offset_ratio: float = 0.2,
+) -> dict[int, int]:
+    """A maximum one-to-one matching of intervals of one file and type, as {detection index:
+    reference index}: the detections left out are false alarms, the references left out are
+    missed."""
     candidates = [
         [
             index
@@ -184,7 +197,7 @@ def count_matches(
     for reference_index in range(len(references)):
         if candidates[reference_index]:
             augment(reference_index, set())
-    return len(matched_reference_of)
+    return matched_reference_of
 
 
 def _within_collar(

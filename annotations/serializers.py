@@ -60,6 +60,15 @@ class AnnotationInputSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
+class AnnotationCreateInputSerializer(AnnotationInputSerializer):
+    source = serializers.ChoiceField(
+        choices=Annotation.Source.choices,
+        default=Annotation.Source.HUMAN,
+        help_text="model: a model's detection someone accepted (the labeling page's model "
+        "layer); human otherwise.",
+    )
+
+
 class AnnotationUpdateInputSerializer(AnnotationInputSerializer):
     """Any subset of an annotation's fields."""
 

@@ -12,6 +12,7 @@ from datasets.models import AudioFile
 from datasets.serializers import (
     METADATA_KEY_PATTERN,
     AudioConfirmSerializer,
+    AudioFileListItemSerializer,
     AudioFileSerializer,
     AudioQuerySerializer,
     AudioUpdateSerializer,
@@ -126,7 +127,7 @@ class AudioListApi(TenantApiView):
                 "e.g. metadata.tts_model=v3.1 (repeat for several keys).",
             ),
         ],
-        responses=paginated_serializer(AudioFileSerializer),
+        responses=paginated_serializer(AudioFileListItemSerializer),
     )
     def get(self, request: Request, dataset_id: UUID) -> Response:
         dataset = selectors.get_dataset(tenant=request.tenant, dataset_id=dataset_id)
@@ -134,7 +135,7 @@ class AudioListApi(TenantApiView):
         audio_files = selectors.list_audio_files(
             dataset=dataset, metadata=metadata_filters(request), **query
         )
-        return paginate(request, audio_files, AudioFileSerializer)
+        return paginate(request, audio_files, AudioFileListItemSerializer)
 
 
 class AudioUploadUrlApi(TenantApiView):

@@ -1,6 +1,6 @@
 from uuid import UUID
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, FilteredRelation, Prefetch, Q, QuerySet
 from django.db.models.fields.json import KeyTransform
 
 from datasets.models import ArtifactType, AudioFile, Dataset
@@ -43,12 +43,30 @@ def list_audio_files(
     search: str = "",
     metadata: dict[str, str] | None = None,
     without_inference_by: UUID | None = None,
+    order: str = "newest",
+    model_id: UUID | None = None,
 ) -> QuerySet[AudioFile]:
-    """Newest first. `metadata` matches top-level keys: `?metadata.tts_model=v3` finds
-    `{"tts_model": "v3"}`, and `?metadata.take=2` finds both `{"take": 2}` and `{"take": "2"}`.
-    `without_inference_by` keeps the audio that model has not run on (see
-    `_without_inference_by`)."""
+    """Newest first, or with `order="uncertainty"` most unsure first by `model_id`'s stored
+    uncertainty (audio it has not run on last, newest first among them); with `model_id`,
+    each file carries that `uncertainty` (None where the model has not run on it). `metadata`
+    matches top-level keys: `?metadata.tts_model=v3` finds `{"tts_model": "v3"}`, and
+    `?metadata.take=2` finds both `{"take": 2}` and `{"take": "2"}`. `without_inference_by`
+    keeps the audio that model has not run on (see `_without_inference_by`)."""
     audio_files = audio_files_for(dataset)
+    if model_id:
+        _check_model(dataset, model_id, ["query", "model_id"])
+        # Reverse relation to inference's per-(audio, model) row, so this app imports no higher
+        # one; the row is unique per model, so the join never repeats a file.
+        by_model = FilteredRelation("uncertainties", condition=Q(uncertainties__model_id=model_id))
+        audio_files = audio_files.annotate(by_model=by_model).annotate(
+            uncertainty=F("by_model__uncertainty")
+        )
+    elif order == "uncertainty":
+        raise Invalid.at(
+            ["query", "model_id"],
+            "order=uncertainty needs model_id: the model whose uncertainty ranks the audio",
+            "value_error.missing",
+        )
     if without_inference_by:
         audio_files = _without_inference_by(audio_files, dataset, without_inference_by)
     if processing_status:
@@ -61,7 +79,14 @@ def list_audio_files(
         audio_files = audio_files.alias(**{alias: KeyTransform(key, "metadata")}).filter(
             Q(**{alias: value}) | Q(**{alias: _as_json_scalar(value)})
         )
+    if order == "uncertainty":
+        return audio_files.order_by(F("uncertainty").desc(nulls_last=True), "-created_at", "-id")
     return audio_files.order_by("-created_at", "-id")
+
+
+def _check_model(dataset: Dataset, model_id: UUID, loc: list[str | int]) -> None:
+    if not dataset.tenant.trained_models.filter(pk=model_id).exists():
+        raise Invalid.at(loc, "No model with this id in your tenant", "value_error.not_found")
 
 
 # Inference file statuses that count as "the model has run on it": done, or under way.
@@ -75,12 +100,7 @@ def _without_inference_by(
     completed or is running (a failed or cancelled run does not count). Raises Invalid for a
     model not in the dataset's tenant. Reads inference through reverse relations, so this app
     never imports a higher one."""
-    if not dataset.tenant.trained_models.filter(pk=model_id).exists():
-        raise Invalid.at(
-            ["query", "without_inference_by"],
-            "No model with this id in your tenant",
-            "value_error.not_found",
-        )
+    _check_model(dataset, model_id, ["query", "without_inference_by"])
     run = AudioFile.objects.filter(
         dataset=dataset,
         inference_files__job__model_id=model_id,

@@ -253,6 +253,17 @@ class AudioQuerySerializer(serializers.Serializer):
         "completed or running inference file of any of its jobs), which files/from-dataset "
         "takes as it is. Pending, processing and failed audio is left out.",
     )
+    order = ChoiceField(
+        choices=["newest", "uncertainty"],
+        default="newest",
+        help_text="newest: newest first. uncertainty: the label-next queue, the audio model_id "
+        "was most unsure about first (audio it has not run on last).",
+    )
+    model_id = serializers.UUIDField(
+        required=False,
+        help_text="A model of your tenant: each item gets its `uncertainty` under that model "
+        "(needed with order=uncertainty).",
+    )
 
 
 class PeaksQuerySerializer(serializers.Serializer):
@@ -305,6 +316,22 @@ class AudioFileSerializer(serializers.ModelSerializer):
 
     def get_processing_error(self, audio: AudioFile) -> str | None:
         return audio.processing_error or None
+
+
+class AudioFileListItemSerializer(AudioFileSerializer):
+    """A listed file, with `uncertainty` under the listing's `model_id`."""
+
+    uncertainty = serializers.SerializerMethodField(
+        help_text="With model_id: how unsure that model was about the file, in (frame, type) "
+        "pairs with probability in 0.3-0.7 per minute of audio, from its latest completed run "
+        "over it; null where it has not run on it, and without model_id."
+    )
+
+    class Meta(AudioFileSerializer.Meta):
+        fields = [*AudioFileSerializer.Meta.fields, "uncertainty"]
+
+    def get_uncertainty(self, audio: AudioFile) -> float | None:
+        return getattr(audio, "uncertainty", None)
 
 
 class AudioUploadTargetSerializer(serializers.Serializer):

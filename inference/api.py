@@ -7,6 +7,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from annotations.transfer_api import IgnoreFormatParameterNegotiation
+from datasets.serializers import DownloadUrlSerializer, PeaksQuerySerializer, PeaksSerializer
 from inference import exports, selectors, services
 from inference.models import InferenceJob
 from inference.serializers import (
@@ -17,6 +18,7 @@ from inference.serializers import (
     InferenceFileSummarySerializer,
     InferenceFromDatasetSerializer,
     InferenceJobCreateSerializer,
+    InferenceJobDetailQuerySerializer,
     InferenceJobDetailSerializer,
     InferenceJobQuerySerializer,
     InferenceJobSerializer,
@@ -34,8 +36,11 @@ from relay.api.views import TenantApiView
 TAGS = ["inference"]
 
 
-def job_detail(job: InferenceJob) -> dict:
-    files, has_more = selectors.embedded_files(job=job)
+def job_detail(job: InferenceJob, *, embed_files: bool = True) -> dict:
+    if embed_files:
+        files, has_more = selectors.embedded_files(job=job)
+    else:
+        files, has_more = [], job.files.exists()
     context = {"files": files, "has_more_files": has_more}
     return InferenceJobDetailSerializer(job, context=context).data
 
@@ -77,10 +82,14 @@ class InferenceJobDetailApi(OneJobApi):
     required_scopes = {"GET": "read", "DELETE": "write"}
 
     @extend_schema(
-        tags=TAGS, operation_id="get_inference_job", responses=InferenceJobDetailSerializer
+        tags=TAGS,
+        operation_id="get_inference_job",
+        parameters=[InferenceJobDetailQuerySerializer],
+        responses=InferenceJobDetailSerializer,
     )
     def get(self, request: Request, job_id: UUID) -> Response:
-        return Response(job_detail(self._job(request, job_id)))
+        query = parse_query(InferenceJobDetailQuerySerializer, request)
+        return Response(job_detail(self._job(request, job_id), **query))
 
     @extend_schema(tags=TAGS, operation_id="delete_inference_job", responses={204: None})
     def delete(self, request: Request, job_id: UUID) -> Response:
@@ -116,6 +125,39 @@ class InferenceFileListApi(OneJobApi):
         query = parse_query(InferenceFileQuerySerializer, request)
         files = selectors.list_job_files(job=job, **query)
         return paginate(request, files, InferenceFileSerializer, load=selectors.with_detections)
+
+
+class InferenceFilePeaksApi(OneJobApi):
+    """Waveform peaks of one completed file, as for dataset audio."""
+
+    required_scopes = {"GET": "read"}
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="get_inference_file_peaks",
+        parameters=[PeaksQuerySerializer],
+        responses={200: PeaksSerializer, **error_responses(409)},
+    )
+    def get(self, request: Request, job_id: UUID, file_id: UUID) -> Response:
+        file = selectors.get_inference_file(job=self._job(request, job_id), file_id=file_id)
+        query = parse_query(PeaksQuerySerializer, request)
+        return Response(PeaksSerializer(services.read_file_peaks(file=file, **query)).data)
+
+
+class InferenceFileDownloadUrlApi(OneJobApi):
+    """A playable URL of one file's audio (its dataset audio's original, or the upload)."""
+
+    required_scopes = {"GET": "read"}
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="get_inference_file_download_url",
+        responses={200: DownloadUrlSerializer, **error_responses(409)},
+    )
+    def get(self, request: Request, job_id: UUID, file_id: UUID) -> Response:
+        file = selectors.get_inference_file(job=self._job(request, job_id), file_id=file_id)
+        url, expires_in = services.file_download_url(file=file)
+        return Response({"url": url, "expires_in": expires_in})
 
 
 class InferenceUploadUrlApi(OneJobApi):

@@ -6,6 +6,7 @@ which is imported only when detection runs, so web processes never load it.
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -20,6 +21,65 @@ if TYPE_CHECKING:
 DEFAULT_CHUNK_FRAMES = 6_000
 
 
+# The "label next" measure: frames whose probability lies in this band are ones the model is
+# unsure about (the model's own threshold is 0.5 once trained, training.ml.loop centres it).
+UNSURE_LOW, UNSURE_HIGH = 0.3, 0.7
+
+
+@dataclass(frozen=True)
+class FileResult:
+    detections: list[Detection]
+    uncertainty: float  # unsure frames per minute, see `unsure_frames_per_minute`
+
+
+def unsure_frames_per_minute(
+    probabilities: npt.NDArray[np.floating],  # (frames, types)
+    *,
+    hop_ms: int,
+) -> float:
+    """How unsure a model was about a file: the number of (frame, type) pairs whose probability
+    lies in [UNSURE_LOW, UNSURE_HIGH], per minute of audio. Summed over types, so a file unsure
+    about two types ranks above one unsure about one; per minute, so long files do not rank
+    first for being long. 0.0 for an empty file."""
+    frames = len(probabilities)
+    if not frames:
+        return 0.0
+    unsure = np.count_nonzero((probabilities >= UNSURE_LOW) & (probabilities <= UNSURE_HIGH))
+    return float(unsure) / (frames * hop_ms / 60_000)
+
+
+def detect_file(
+    model: "DetectorModel",
+    features: npt.NDArray[np.floating],  # (frames, 73) stored, or a StoredFeatures reader
+    *,
+    config: Mapping[str, Any],
+    chunk_frames: int = DEFAULT_CHUNK_FRAMES,
+) -> FileResult:
+    """`detect_events` plus the file's uncertainty, from the same probabilities."""
+    from training.ml.model_file import predict
+
+    metadata = model.metadata
+    probabilities = predict(model, features, chunk_frames=chunk_frames)  # (frames, types)
+    return FileResult(
+        detections=_detections(probabilities, metadata, config),
+        uncertainty=unsure_frames_per_minute(probabilities, hop_ms=metadata.hop_ms),
+    )
+
+
+def _detections(
+    probabilities: npt.NDArray[np.floating], metadata: Any, config: Mapping[str, Any]
+) -> list[Detection]:
+    return detections_from_probabilities(
+        probabilities,
+        artifact_types=metadata.artifact_types,
+        hop_ms=metadata.hop_ms,
+        threshold=config.get("threshold"),
+        merge_window_ms=config["merge_window_ms"],
+        min_duration_ms=config["min_duration_ms"],
+        chosen_thresholds=metadata.thresholds,
+    )
+
+
 def detect_events(
     model: "DetectorModel",
     features: npt.NDArray[np.floating],  # (frames, 73) stored, or a StoredFeatures reader
@@ -32,19 +92,7 @@ def detect_events(
     whole file; post-processing then sees the whole file's probabilities at once, so an event
     that straddles a chunk boundary is one detection, whole. `config` is a job's config:
     `threshold` (None: the model's per-type choice), `merge_window_ms`, `min_duration_ms`."""
-    from training.ml.model_file import predict
-
-    metadata = model.metadata
-    probabilities = predict(model, features, chunk_frames=chunk_frames)  # (frames, types)
-    return detections_from_probabilities(
-        probabilities,
-        artifact_types=metadata.artifact_types,
-        hop_ms=metadata.hop_ms,
-        threshold=config.get("threshold"),
-        merge_window_ms=config["merge_window_ms"],
-        min_duration_ms=config["min_duration_ms"],
-        chosen_thresholds=metadata.thresholds,
-    )
+    return detect_file(model, features, config=config, chunk_frames=chunk_frames).detections
 
 
 class ModelCache:

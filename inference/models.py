@@ -1,5 +1,6 @@
 from django.db import models
 
+from annotations.models import AnnotationSet
 from datasets.models import AudioFile
 from relay.models import TimestampedModel
 from tenants.models import Tenant
@@ -97,6 +98,8 @@ class InferenceFile(TimestampedModel):
     error = models.TextField(blank=True, default="")
     duration_ms = models.PositiveBigIntegerField(null=True, blank=True)
     detection_count = models.PositiveIntegerField(default=0)
+    # Unsure (frame, type) pairs per minute (inference.detection.unsure_frames_per_minute).
+    uncertainty = models.FloatField(null=True, blank=True)
     # What the worker reads: the original to decode, or (dataset audio whose feature recipe is
     # the model's) the stored features, which skips decoding.
     source_key = models.CharField(max_length=500)
@@ -123,6 +126,11 @@ class InferenceFile(TimestampedModel):
 
 def upload_key(job: InferenceJob, file_id: object) -> str:
     return f"{job.storage_prefix}/files/{file_id}/original"
+
+
+def peaks_key(job: InferenceJob, file_id: object) -> str:
+    """Where the worker keeps an uploaded file's waveform peaks (dataset audio has its own)."""
+    return f"{job.storage_prefix}/files/{file_id}/peaks.npz"
 
 
 class Detection(models.Model):
@@ -155,3 +163,67 @@ class Detection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.artifact_type} {self.start_ms}-{self.end_ms} ms"
+
+
+class AudioUncertainty(models.Model):
+    """How unsure a model was about one dataset audio file, from its latest completed inference
+    run over it: the "label next" queue (`GET /datasets/{id}/audio?order=uncertainty`) orders by
+    it. One row per (audio, model), replaced by every later run."""
+
+    audio_file = models.ForeignKey(
+        AudioFile, on_delete=models.CASCADE, related_name="uncertainties"
+    )
+    model = models.ForeignKey(TrainedModel, on_delete=models.CASCADE, related_name="+")
+    uncertainty = models.FloatField()
+    inference_file = models.ForeignKey(
+        InferenceFile, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["audio_file", "model"], name="audio_uncertainty_once"),
+        ]
+        indexes = [
+            models.Index("model", models.F("uncertainty").desc(), name="audio_uncertainty_queue")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.uncertainty:.1f} unsure frames/min"
+
+
+class RejectedDetection(TimestampedModel):
+    """A model detection someone rejected while labeling a draft set: the labeling page hides
+    it for this set, and importing detections into the set skips it. Named by what it covers
+    (audio, type, times), not by a detection row, so a rerun of the model keeps it hidden."""
+
+    annotation_set = models.ForeignKey(
+        AnnotationSet, on_delete=models.CASCADE, related_name="rejected_detections"
+    )
+    audio_file = models.ForeignKey(AudioFile, on_delete=models.CASCADE, related_name="+")
+    artifact_type = models.CharField(max_length=64)
+    start_ms = models.PositiveIntegerField()
+    end_ms = models.PositiveIntegerField()
+    model = models.ForeignKey(
+        TrainedModel, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["annotation_set", "audio_file", "artifact_type", "start_ms", "end_ms"],
+                name="rejected_detection_once",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(start_ms__lt=models.F("end_ms")),
+                name="rejected_detection_start_lt_end",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["annotation_set", "-created_at", "-id"], name="rejected_detection_list"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"rejected {self.artifact_type} {self.start_ms}-{self.end_ms} ms"

@@ -24,15 +24,20 @@ from datasets.audio.decode import AudioDecodeError
 from datasets.audio.pipeline import process_audio
 from datasets.audio.stored_features import StoredFeatures
 from inference import services
-from inference.detection import DEFAULT_CHUNK_FRAMES, ModelCache, detect_events
-from inference.models import Detection, InferenceFile, InferenceJob
+from inference.detection import DEFAULT_CHUNK_FRAMES, FileResult, ModelCache, detect_file
+from inference.models import (
+    AudioUncertainty,
+    Detection,
+    InferenceFile,
+    InferenceJob,
+    peaks_key,
+)
 from relay.leases import lease_heartbeat
 from relay.storage import get_object_store
 from training.models import TrainedModel
 
 if TYPE_CHECKING:
     from training.ml.model_file import DetectorModel
-    from training.ml.postprocess import Detection as FoundDetection
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +85,7 @@ def run_claimed_file(*, file: InferenceFile, chunk_frames: int = DEFAULT_CHUNK_F
     try:
         with lease_heartbeat(lambda: _ours(file), settings.RELAY_INFERENCE_LEASE, str(file.pk)):
             model = load_job_model(file.job)
-            duration_ms, found = _detect(file, model, chunk_frames)
+            duration_ms, result = _detect(file, model, chunk_frames)
     except InferenceInputError as error:
         _finish_failed(file=file, message=str(error))
         return
@@ -88,7 +93,7 @@ def run_claimed_file(*, file: InferenceFile, chunk_frames: int = DEFAULT_CHUNK_F
         logger.exception("inference file %s failed", file.pk)
         _finish_failed(file=file, message=f"Inference failed unexpectedly: {error}")
         return
-    _finish_completed(file=file, duration_ms=duration_ms, found=found)
+    _finish_completed(file=file, duration_ms=duration_ms, result=result)
 
 
 def load_job_model(job: InferenceJob) -> "DetectorModel":
@@ -130,18 +135,18 @@ def _set_threads() -> None:
 
 def _detect(
     file: InferenceFile, model: "DetectorModel", chunk_frames: int
-) -> tuple[int, list["FoundDetection"]]:
-    """(duration_ms, detections) of the file: stored features when it has them, else the
-    upload decoded into a temporary folder (only the features are kept, and read a chunk at a
-    time)."""
+) -> tuple[int, FileResult]:
+    """(duration_ms, detections and uncertainty) of the file: stored features when it has
+    them, else the upload decoded into a temporary folder (only the features are kept, and read
+    a chunk at a time)."""
     store = get_object_store()
     if file.features_key:
         try:
             with store.local_copy(file.features_key) as path, StoredFeatures(path) as features:
-                found = detect_events(
+                result = detect_file(
                     model, features, config=file.job.config, chunk_frames=chunk_frames
                 )
-                return file.duration_ms or len(features) * 10, found
+                return file.duration_ms or len(features) * 10, result
         except (OSError, ValueError) as error:
             raise InferenceInputError(
                 f"The stored features of {file.original_filename} cannot be read ({error}); "
@@ -166,18 +171,18 @@ def _detect(
             raise InferenceInputError(
                 "The audio is no longer stored (its dataset audio was deleted)"
             ) from error
+        # Kept so the inference page can draw the upload's waveform; small (about 1 % of it).
+        store.save_file(peaks_key(file.job, file.pk), scratch / "peaks.npz")
         with StoredFeatures(scratch / "features.npy") as features:
-            found = detect_events(
-                model, features, config=file.job.config, chunk_frames=chunk_frames
-            )
+            found = detect_file(model, features, config=file.job.config, chunk_frames=chunk_frames)
     return result.duration_ms, found
 
 
-def _finish_completed(
-    *, file: InferenceFile, duration_ms: int, found: list["FoundDetection"]
-) -> bool:
-    """In one transaction: the detections, the file `completed`, the job's counters and
-    status; only while the file still runs under this claim. False when it no longer did."""
+def _finish_completed(*, file: InferenceFile, duration_ms: int, result: FileResult) -> bool:
+    """In one transaction: the detections, the file `completed` with its uncertainty (also kept
+    per dataset audio and model for the "label next" queue), the job's counters and status;
+    only while the file still runs under this claim. False when it no longer did."""
+    found = result.detections
     now = timezone.now()
     with transaction.atomic():
         job = InferenceJob.objects.select_for_update().filter(pk=file.job_id).first()
@@ -206,10 +211,21 @@ def _finish_completed(
             error="",
             duration_ms=duration_ms,
             detection_count=len(found),
+            uncertainty=result.uncertainty,
             lease_expires_at=None,
             completed_at=now,
             updated_at=now,
         )
+        if file.audio_file_id and job.model_id:
+            AudioUncertainty.objects.update_or_create(
+                audio_file_id=file.audio_file_id,
+                model_id=job.model_id,
+                defaults={
+                    "uncertainty": result.uncertainty,
+                    "inference_file_id": file.pk,
+                    "updated_at": now,
+                },
+            )
         services.refresh_job_status(job)  # recounts the job's counters from its files
     logger.info(
         "inference file %s completed: %d ms, %d detections", file.pk, duration_ms, len(found)

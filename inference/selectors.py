@@ -7,7 +7,8 @@ from uuid import UUID
 from django.conf import settings
 from django.db.models import Count, Prefetch, QuerySet
 
-from inference.models import Detection, InferenceFile, InferenceJob
+from annotations.models import AnnotationSet
+from inference.models import Detection, InferenceFile, InferenceJob, RejectedDetection
 from relay.errors import NotFound
 from tenants.models import Tenant
 
@@ -190,3 +191,39 @@ def job_summary(*, job: InferenceJob) -> dict[str, Any]:
         "by_metadata": by_metadata,
         "ungrouped_keys": ungrouped,
     }
+
+
+def list_rejected_detections(
+    *, annotation_set: AnnotationSet, audio_file_id: UUID | None = None
+) -> QuerySet[RejectedDetection]:
+    rejections = RejectedDetection.objects.filter(annotation_set=annotation_set)
+    if audio_file_id:
+        rejections = rejections.filter(audio_file_id=audio_file_id)
+    return rejections.order_by("-created_at", "-id")
+
+
+def get_rejected_detection(
+    *, annotation_set: AnnotationSet, rejection_id: UUID
+) -> RejectedDetection:
+    try:
+        return RejectedDetection.objects.select_related("annotation_set").get(
+            annotation_set=annotation_set, pk=rejection_id
+        )
+    except RejectedDetection.DoesNotExist:
+        raise NotFound("Rejected detection not found") from None
+
+
+def latest_run_over_audio(*, audio_file_id: UUID, model_id: UUID) -> InferenceFile | None:
+    """The model's most recently completed inference file over this dataset audio, with its
+    detections in start order; None when the model has not run on it."""
+    return (
+        with_detections(
+            InferenceFile.objects.filter(
+                audio_file_id=audio_file_id,
+                job__model_id=model_id,
+                status=InferenceFile.Status.COMPLETED,
+            )
+        )
+        .order_by("-completed_at", "-id")
+        .first()
+    )

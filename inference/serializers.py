@@ -6,7 +6,7 @@ from rest_framework import serializers
 from datasets.serializers import UploadRequestSerializer
 from inference.exports import FORMATS
 from inference.models import InferenceFile, InferenceJob
-from relay.api.fields import ChoiceField, FileSizeField
+from relay.api.fields import ChoiceField, FileSizeField, TextField
 from relay.api.parsing import AliasesMixin
 
 MAX_DURATION_SETTING_MS = 10_000
@@ -123,6 +123,12 @@ class InferenceFileSerializer(serializers.ModelSerializer):
     duration_ms = serializers.IntegerField(allow_null=True, min_value=0)
     file_size = serializers.IntegerField(min_value=0)
     detection_count = serializers.IntegerField(min_value=0)
+    uncertainty = serializers.FloatField(
+        allow_null=True,
+        min_value=0,
+        help_text="How unsure the model was: (frame, type) pairs with probability in 0.3-0.7 "
+        "per minute of audio; null until the file completes.",
+    )
     detections = DetectionSerializer(many=True, read_only=True)
 
     class Meta:
@@ -138,6 +144,7 @@ class InferenceFileSerializer(serializers.ModelSerializer):
             "error",
             "duration_ms",
             "detection_count",
+            "uncertainty",
             "detections",
             "created_at",
             "completed_at",
@@ -182,6 +189,14 @@ class InferenceJobSerializer(serializers.ModelSerializer):
             "created_at",
             "completed_at",
         ]
+
+
+class InferenceJobDetailQuerySerializer(serializers.Serializer):
+    embed_files = serializers.BooleanField(
+        default=True,
+        help_text="false: the job's status and counters only (`files` empty), a cheap poll; "
+        "page through GET .../files for the files.",
+    )
 
 
 class InferenceJobDetailSerializer(InferenceJobSerializer):
@@ -300,3 +315,107 @@ class InferenceSummarySerializer(serializers.Serializer):
         child=serializers.CharField(),
         help_text="Metadata keys with too many distinct values to group by (free text, ids).",
     )
+
+
+class DetectionImportInputSerializer(serializers.Serializer):
+    inference_job_id = serializers.UUIDField(help_text="A job of your tenant.")
+    min_confidence = serializers.FloatField(
+        min_value=0, max_value=1, default=0.0, help_text="Only detections at least this confident."
+    )
+    artifact_types = serializers.ListField(
+        child=TextField(max_length=64),
+        allow_empty=False,
+        max_length=100,
+        required=False,
+        help_text="Types to import, each detected by the job's model and one of the dataset's. "
+        "Default: every type of the model that the dataset has.",
+    )
+    audio_file_ids = serializers.ListField(
+        child=serializers.UUIDField(),
+        allow_empty=False,
+        max_length=MAX_AUDIO_IDS,
+        required=False,
+        help_text="Only detections of these audio files of the dataset. Default: all the job "
+        "ran on.",
+    )
+    dry_run = serializers.BooleanField(
+        default=False, help_text="Check and count, writing nothing (as ?dry_run=true)."
+    )
+
+
+class DryRunQuerySerializer(serializers.Serializer):
+    dry_run = serializers.BooleanField(default=False, help_text="Check and count, writing nothing.")
+
+
+class DetectionImportResultSerializer(serializers.Serializer):
+    dry_run = serializers.BooleanField()
+    created = serializers.IntegerField(min_value=0)
+    skipped_rejected = serializers.IntegerField(
+        min_value=0, help_text="Detections rejected for this set, left out."
+    )
+    skipped_existing = serializers.IntegerField(
+        min_value=0, help_text="Detections the set already has (same audio, type and times)."
+    )
+    items = serializers.ListField(
+        child=serializers.DictField(), help_text="The new annotations, as GET shows them."
+    )
+
+
+class DetectionImportErrorSerializer(serializers.Serializer):
+    loc = serializers.ListField(child=serializers.JSONField())
+    msg = serializers.CharField()
+    type = serializers.CharField()
+
+
+class DetectionImportReportSerializer(serializers.Serializer):
+    dry_run = serializers.BooleanField()
+    valid = serializers.BooleanField()
+    would_create = serializers.IntegerField(min_value=0)
+    skipped_rejected = serializers.IntegerField(min_value=0)
+    skipped_existing = serializers.IntegerField(min_value=0)
+    errors = DetectionImportErrorSerializer(many=True)
+
+
+class RejectedDetectionInputSerializer(serializers.Serializer):
+    audio_file_id = serializers.UUIDField()
+    artifact_type = TextField(min_length=1, max_length=64)
+    start_ms = serializers.IntegerField(min_value=0, max_value=2**31 - 1)
+    end_ms = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+    model_id = serializers.UUIDField(
+        required=False, allow_null=True, help_text="The model that made the detection."
+    )
+
+
+class RejectedDetectionQuerySerializer(serializers.Serializer):
+    audio_file_id = serializers.UUIDField(required=False)
+
+
+class RejectedDetectionSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    audio_file_id = serializers.UUIDField()
+    artifact_type = serializers.CharField()
+    start_ms = serializers.IntegerField(min_value=0)
+    end_ms = serializers.IntegerField(min_value=1)
+    model_id = serializers.UUIDField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+class AudioDetectionsQuerySerializer(serializers.Serializer):
+    model_id = serializers.UUIDField(help_text="A model of your tenant.")
+    annotation_set_id = serializers.UUIDField(
+        required=False,
+        help_text="A set of the dataset: its rejected detections are left out.",
+    )
+
+
+class AudioDetectionsSerializer(serializers.Serializer):
+    model_id = serializers.UUIDField()
+    inference_job_id = serializers.UUIDField(
+        allow_null=True, help_text="The run they come from; null when the model has not run on it."
+    )
+    inference_file_id = serializers.UUIDField(allow_null=True)
+    completed_at = serializers.DateTimeField(allow_null=True)
+    hidden_rejected = serializers.IntegerField(
+        min_value=0, help_text="Detections left out because they were rejected for the set."
+    )
+    detections = DetectionSerializer(many=True)

@@ -22,8 +22,9 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from datasets import services as dataset_services
+from datasets.audio.peaks import PeakWindow, read_peaks
 from datasets.models import AudioFile
-from inference.models import InferenceFile, InferenceJob, upload_key
+from inference.models import InferenceFile, InferenceJob, peaks_key, upload_key
 from relay.errors import Conflict, Invalid, NotFound
 from relay.storage import UploadTarget, get_object_store
 from tenants import webhooks
@@ -399,3 +400,36 @@ def delete_inference_job(*, job: InferenceJob) -> None:
         job.delete()
         transaction.on_commit(lambda: get_object_store().delete_prefix(prefix))
     logger.info("inference job %s deleted", job_id)
+
+
+def read_file_peaks(
+    *, file: InferenceFile, points: int, start_ms: int | None = None, end_ms: int | None = None
+) -> PeakWindow:
+    """Waveform peaks of a completed file: its dataset audio's, or those the worker kept for an
+    upload. Raises Conflict until the file is completed."""
+    if file.audio_file_id:
+        return dataset_services.read_audio_peaks(
+            audio=file.audio_file, points=points, start_ms=start_ms, end_ms=end_ms
+        )
+    if file.status != InferenceFile.Status.COMPLETED or not file.duration_ms:
+        raise Conflict("Peaks exist once the file has completed")
+    end_ms = min(end_ms if end_ms is not None else file.duration_ms, file.duration_ms)
+    start_ms = min(start_ms or 0, max(end_ms - 1, 0))
+    with get_object_store().open(peaks_key(file.job, file.pk)) as peaks_file:
+        return read_peaks(peaks_file, start_ms=start_ms, end_ms=end_ms, points=points)
+
+
+def file_download_url(*, file: InferenceFile) -> tuple[str, int]:
+    """A playable URL for the file's audio: its dataset audio's original, or the upload."""
+    if file.audio_file_id:
+        return dataset_services.audio_download_url(audio=file.audio_file, variant="original")
+    if file.status == InferenceFile.Status.PENDING:
+        raise Conflict("This file has not been uploaded and confirmed yet.")
+    expires_in = settings.RELAY_DOWNLOAD_URL_EXPIRES_S
+    url = get_object_store().download_url(
+        key=file.source_key,
+        filename=file.original_filename,
+        content_type=file.content_type,
+        expires_in=expires_in,
+    )
+    return url, expires_in

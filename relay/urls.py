@@ -6,9 +6,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from annotations import views as annotation_views
 from datasets import views as dataset_views
+from inference import views as inference_views
 from relay import admin_views, health, uploads
 from relay.converters import ApiIdConverter
 from tenants import views as tenant_views
+from training import views as training_views
 
 register_converter(ApiIdConverter, "id")  # the app URL confs name ids `<id:…>`
 
@@ -44,6 +46,30 @@ urlpatterns = [
         "datasets/<uuid:dataset_id>/annotation-sets/<uuid:set_id>/label",
         annotation_views.labeling_page,
         name="labeling-page",
+    ),
+    path(
+        "datasets/<uuid:dataset_id>/train",
+        training_views.training_new_page,
+        name="training-new-page",
+    ),
+    path(
+        "training/<uuid:training_job_id>",
+        training_views.training_job_page,
+        name="training-job-page",
+    ),
+    path(
+        "training/<uuid:training_job_id>/errors",
+        training_views.training_errors_page,
+        name="training-errors-page",
+    ),
+    path("models/", training_views.models_page, name="models-page"),
+    path("models/compare", training_views.models_compare_page, name="models-compare-page"),
+    path("models/<uuid:model_id>", training_views.model_page, name="model-page"),
+    path("inference/", inference_views.inference_jobs_page, name="inference-jobs-page"),
+    path(
+        "inference/<uuid:inference_job_id>",
+        inference_views.inference_job_page,
+        name="inference-job-page",
     ),
     path("settings/", RedirectView.as_view(pattern_name="api-keys-page"), name="settings-page"),
     path("settings/api-keys", tenant_views.api_keys_page, name="api-keys-page"),

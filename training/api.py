@@ -16,6 +16,8 @@ from training.serializers import (
     TrainingJobCreateSerializer,
     TrainingJobQuerySerializer,
     TrainingJobSerializer,
+    ValidationMistakeQuerySerializer,
+    ValidationMistakeSerializer,
 )
 
 TAGS = ["training"]
@@ -68,6 +70,25 @@ class TrainingJobCancelApi(TenantApiView):
     def post(self, request: Request, job_id: UUID) -> Response:
         job = selectors.get_training_job(tenant=request.tenant, job_id=job_id)
         return Response(TrainingJobSerializer(services.cancel_training_job(job=job)).data)
+
+
+class TrainingJobErrorsApi(TenantApiView):
+    """The validation files' false positives and false negatives of a completed job, stored
+    when it finished, per type and kind, the most confident first."""
+
+    required_scopes = {"GET": "read"}
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="list_training_job_errors",
+        parameters=[ValidationMistakeQuerySerializer, PageQuerySerializer],
+        responses=paginated_serializer(ValidationMistakeSerializer),
+    )
+    def get(self, request: Request, job_id: UUID) -> Response:
+        job = selectors.get_training_job(tenant=request.tenant, job_id=job_id)
+        query = parse_query(ValidationMistakeQuerySerializer, request)
+        mistakes = selectors.list_validation_mistakes(job=job, **query)
+        return paginate(request, mistakes, ValidationMistakeSerializer)
 
 
 class ModelListApi(TenantApiView):

@@ -1,7 +1,7 @@
 from django.db import models
 
 from annotations.models import AnnotationSet
-from datasets.models import Dataset, dataset_storage_prefix
+from datasets.models import AudioFile, Dataset, dataset_storage_prefix
 from relay.models import TimestampedModel
 from tenants.models import Tenant
 
@@ -139,3 +139,38 @@ def model_file_key(tenant_id: object, model_id: object) -> str:
 def legacy_model_file_key(tenant_id: object, dataset_id: object, model_id: object) -> str:
     """Where models made before migration 0002 keep their file: under the dataset's prefix."""
     return f"{dataset_storage_prefix(tenant_id, dataset_id)}/models/{model_id}/model.pt"
+
+
+class ValidationMistake(models.Model):
+    """One false positive or false negative of a completed job on its validation files, kept
+    for the error review (`GET /training-jobs/{id}/errors`). Written with the job's completion;
+    the audio's deletion takes its errors with it."""
+
+    class Kind(models.TextChoices):
+        FALSE_POSITIVE = "false_positive"
+        FALSE_NEGATIVE = "false_negative"
+
+    job = models.ForeignKey(
+        TrainingJob, on_delete=models.CASCADE, related_name="validation_mistakes"
+    )
+    audio_file = models.ForeignKey(AudioFile, on_delete=models.CASCADE, related_name="+")
+    artifact_type = models.CharField(max_length=64)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    start_ms = models.PositiveIntegerField()
+    end_ms = models.PositiveIntegerField()
+    confidence = models.FloatField()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                "job",
+                "artifact_type",
+                "kind",
+                models.F("confidence").desc(),
+                "id",
+                name="validation_mistake_review",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.artifact_type} {self.start_ms}-{self.end_ms} ms"

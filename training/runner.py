@@ -31,7 +31,13 @@ from relay.leases import lease_heartbeat
 from relay.storage import get_object_store
 from tenants import webhooks
 from tenants.models import EventType
-from training.models import TrainedModel, TrainingJob, model_file_key, model_storage_prefix
+from training.models import (
+    TrainedModel,
+    TrainingJob,
+    ValidationMistake,
+    model_file_key,
+    model_storage_prefix,
+)
 
 if TYPE_CHECKING:
     from training.ml.data import LabelledFile
@@ -294,6 +300,22 @@ def _finish_completed(*, job: TrainingJob, result: "TrainingResult") -> bool:
                 feature_recipe_version=result.model.metadata.recipe_version,
                 file_size=len(data),
                 file_key=model_file_key(job.tenant_id, model_id),
+            )
+            ValidationMistake.objects.filter(job_id=job.pk).delete()  # an earlier attempt's
+            ValidationMistake.objects.bulk_create(
+                [
+                    ValidationMistake(
+                        job_id=job.pk,
+                        audio_file_id=mistake.file,
+                        artifact_type=mistake.artifact_type,
+                        kind=mistake.kind,
+                        start_ms=mistake.start_ms,
+                        end_ms=mistake.end_ms,
+                        confidence=json_safe(mistake.confidence) or 0.0,
+                    )
+                    for mistake in result.errors
+                ],
+                batch_size=5_000,
             )
             _ours(job).update(
                 status=TrainingJob.Status.COMPLETED,

@@ -4,7 +4,7 @@ from django.db.models import QuerySet
 
 from relay.errors import NotFound
 from tenants.models import Tenant
-from training.models import TrainedModel, TrainingJob
+from training.models import TrainedModel, TrainingJob, ValidationMistake
 
 
 def training_jobs_for(tenant: Tenant) -> QuerySet[TrainingJob]:
@@ -46,3 +46,16 @@ def get_model(*, tenant: Tenant, model_id: UUID) -> TrainedModel:
         return models_for(tenant).get(pk=model_id)
     except TrainedModel.DoesNotExist:
         raise NotFound("Model not found") from None
+
+
+def list_validation_mistakes(
+    *, job: TrainingJob, artifact_type: str = "", kind: str = ""
+) -> QuerySet[ValidationMistake]:
+    """The job's validation errors by type and kind, the most confident first: a confident
+    false positive is often a missing label, a confident false negative a near miss."""
+    mistakes = ValidationMistake.objects.filter(job=job).select_related("audio_file")
+    if artifact_type:
+        mistakes = mistakes.filter(artifact_type=artifact_type)
+    if kind:
+        mistakes = mistakes.filter(kind=kind)
+    return mistakes.order_by("artifact_type", "kind", "-confidence", "id")

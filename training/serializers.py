@@ -4,7 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from relay.api.fields import ChoiceField, TextField
-from training.models import TrainedModel, TrainingJob
+from training.models import TrainedModel, TrainingJob, ValidationMistake
 
 MAX_ARTIFACT_TYPES = 100
 
@@ -168,3 +168,33 @@ class TrainedModelUpdateSerializer(serializers.Serializer):
 
 class TrainedModelQuerySerializer(serializers.Serializer):
     dataset_id = serializers.UUIDField(required=False)
+
+
+class ValidationMistakeQuerySerializer(serializers.Serializer):
+    artifact_type = TextField(max_length=64, required=False)
+    kind = ChoiceField(choices=ValidationMistake.Kind.choices, required=False)
+
+
+class ValidationMistakeSerializer(serializers.ModelSerializer):
+    audio_file_id = serializers.UUIDField()
+    filename = serializers.CharField(source="audio_file.filename")
+    start_ms = serializers.IntegerField(min_value=0)
+    end_ms = serializers.IntegerField(min_value=1)
+    confidence = serializers.FloatField(
+        min_value=0,
+        max_value=1,
+        help_text="A false positive's peak probability; for a false negative, the highest "
+        "probability the model gave the type inside the labelled event.",
+    )
+
+    class Meta:
+        model = ValidationMistake
+        fields = [
+            "audio_file_id",
+            "filename",
+            "artifact_type",
+            "kind",
+            "start_ms",
+            "end_ms",
+            "confidence",
+        ]

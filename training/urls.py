@@ -14,6 +14,11 @@ urlpatterns = [
         api.TrainingJobCancelApi.as_view(),
         name="training-job-cancel",
     ),
+    path(
+        "training-jobs/<id:job_id>/errors",
+        api.TrainingJobErrorsApi.as_view(),
+        name="training-job-errors",
+    ),
     path("models", api.ModelListApi.as_view(), name="model-list"),
     path("models/<id:model_id>", api.ModelDetailApi.as_view(), name="model-detail"),
 ]

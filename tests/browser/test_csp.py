@@ -7,6 +7,7 @@ a page whose path needs an id this module cannot make fails, naming the paramete
 import re
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -15,6 +16,7 @@ from django.test import RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver
 from playwright.sync_api import Page
 
+from tests.audio import write_wav
 from tests.live import RelayClient
 
 # Listens before any page script runs (an init script is not subject to the page's CSP).
@@ -62,7 +64,7 @@ def admin_paths() -> list[str]:
 
 
 @pytest.fixture
-def ids(relay_api: RelayClient) -> dict[str, str]:
+def ids(relay_api: RelayClient, tmp_path: Path) -> dict[str, str]:
     """An id for each path parameter a page may take, from the demo tenant's own data."""
     dataset = relay_api.post(
         "/datasets",
@@ -72,7 +74,47 @@ def ids(relay_api: RelayClient) -> dict[str, str]:
     annotation_set = relay_api.post(
         f"/datasets/{dataset['id']}/annotation-sets", {"name": "CSP"}, expect=201
     )
-    return {"dataset_id": dataset["id"], "set_id": annotation_set["id"]}
+    return {
+        "dataset_id": dataset["id"],
+        "set_id": annotation_set["id"],
+        **trained_ids(relay_api, dataset["id"], tmp_path),
+    }
+
+
+def trained_ids(relay_api: RelayClient, dataset_id: str, folder: Path) -> dict[str, str]:
+    """A training job (one epoch on one second of audio), its model and an inference job."""
+    audio_id = relay_api.upload_audio(
+        dataset_id, write_wav(folder / "csp.wav", seconds=1.0), content_type="audio/wav"
+    )
+    relay_api.wait_until(
+        f"/datasets/{dataset_id}/audio/{audio_id}", "processing_status", {"ready"}, timeout_s=60
+    )
+    sets = f"/datasets/{dataset_id}/annotation-sets"
+    labels = relay_api.post(sets, {"name": "CSP labels"}, expect=201)
+    relay_api.post(
+        f"{sets}/{labels['id']}/annotations",
+        {"audio_file_id": audio_id, "artifact_type": "click", "start_ms": 100, "end_ms": 150},
+        expect=201,
+    )
+    relay_api.post(f"{sets}/{labels['id']}/publish")
+    job = relay_api.post(
+        "/training-jobs",
+        {
+            "dataset_id": dataset_id,
+            "annotation_set_id": labels["id"],
+            "config": {"epochs": 1, "validation_split": 0, "batch_size": 4},
+        },
+        expect=201,
+    )
+    job = relay_api.wait_until(
+        f"/training-jobs/{job['id']}", "status", {"completed", "failed"}, timeout_s=120
+    )
+    inference_job = relay_api.post("/inference-jobs", {"model_id": job["model_id"]}, expect=201)
+    return {
+        "training_job_id": job["id"],
+        "model_id": job["model_id"],
+        "inference_job_id": inference_job["id"],
+    }
 
 
 def fill(route: str, ids: dict[str, str]) -> str:

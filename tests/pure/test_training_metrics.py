@@ -5,7 +5,13 @@ import numpy as np
 import pytest
 
 from annotations.event_matching import Event
-from training.ml.metrics import choose_thresholds, evaluate, short_types
+from training.ml.metrics import (
+    ValidationMistake,
+    choose_thresholds,
+    evaluate,
+    short_types,
+    validation_errors,
+)
 
 TYPES = ("click", "long_pause")
 
@@ -111,3 +117,45 @@ def test_a_type_absent_on_both_sides_is_left_out_of_the_macro():
 
     assert result["per_type"]["long_pause"]["f1"] is None
     assert result["macro"]["f1"] == 1.0
+
+
+def test_validation_errors_list_each_false_alarm_and_each_miss_with_its_confidence():
+    reference = [Event("a", "click", 100, 180), Event("a", "click", 700, 760)]
+    # The first event is found (peak 0.9); a false alarm at 400 ms peaks at 0.7; the second
+    # event only reaches 0.3, under the threshold.
+    probabilities = {"a": scores(100, {(0, 10, 18): 0.9, (0, 40, 46): 0.7, (0, 70, 76): 0.3})}
+
+    errors = validation_errors(
+        reference,
+        probabilities,
+        artifact_types=TYPES,
+        hop_ms=10,
+        thresholds={"click": 0.5, "long_pause": 0.5},
+    )
+
+    assert errors == [
+        ValidationMistake("a", "click", "false_positive", 400, 460, pytest.approx(0.7)),
+        ValidationMistake("a", "click", "false_negative", 700, 760, pytest.approx(0.3)),
+    ]
+
+
+def test_validation_errors_agree_with_the_counts_of_evaluate():
+    reference = [Event("a", "click", 100, 180), Event("b", "long_pause", 0, 900)]
+    probabilities = {
+        "a": scores(100, {(0, 30, 38): 0.8, (1, 0, 50): 0.6}),
+        "b": scores(100, {(1, 0, 90): 0.9}),
+    }
+    thresholds = {"click": 0.5, "long_pause": 0.5}
+
+    errors = validation_errors(
+        reference, probabilities, artifact_types=TYPES, hop_ms=10, thresholds=thresholds
+    )
+    result = evaluate(
+        reference, probabilities, artifact_types=TYPES, hop_ms=10, thresholds=thresholds
+    )
+
+    for name in TYPES:
+        score = result["per_type"][name]
+        kinds = [error.kind for error in errors if error.artifact_type == name]
+        assert kinds.count("false_positive") == score["n_detected"] - score["true_positives"]
+        assert kinds.count("false_negative") == score["n_reference"] - score["true_positives"]

@@ -105,6 +105,8 @@ class TrainingResult:
     metrics: dict[str, Any]
     best_epoch: int
     seconds: float
+    # The validation files' false positives and false negatives under the chosen thresholds.
+    errors: list[metrics.ValidationMistake] = field(default_factory=list)
 
 
 def seed_everything(seed: int) -> None:
@@ -292,6 +294,17 @@ def train(
     # After centring every chosen threshold is 0.5; choosing again would only add noise.
     final = _validate(model, validation_files, artifact_types, loss_function, choose=False)
     thresholds = final["thresholds"]
+    errors = (
+        metrics.validation_errors(
+            final["reference"],
+            final["probabilities"],
+            artifact_types=artifact_types,
+            hop_ms=HOP_MS,
+            thresholds=thresholds,
+        )
+        if validation_files
+        else []
+    )
     seconds = time.perf_counter() - started
     model.metadata = replace(
         model.metadata,
@@ -322,6 +335,7 @@ def train(
         metrics=result_metrics,
         best_epoch=best[1],
         seconds=seconds,
+        errors=errors,
     )
 
 
@@ -463,13 +477,15 @@ def _validate(
     choose: bool,
 ) -> dict[str, Any]:
     """Loss, chosen thresholds, metrics and macro F1 on the validation files (all None/0.5
-    without any)."""
+    without any), with the reference events and per-file probabilities they came from."""
     if not files:
         return {
             "loss": None,
             "macro_f1": None,
             "thresholds": dict.fromkeys(artifact_types, 0.5),
             "metrics": None,
+            "reference": [],
+            "probabilities": {},
         }
     probabilities = {}
     loss_sum, frames = 0.0, 0
@@ -514,4 +530,6 @@ def _validate(
         "macro_f1": result["macro"]["f1"],
         "thresholds": thresholds,
         "metrics": result,
+        "reference": reference,
+        "probabilities": probabilities,
     }

@@ -6,13 +6,15 @@ chosen on validation, and macro averages. Matching is annotations/event_matching
 imports.
 """
 
+from collections import defaultdict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from annotations.event_matching import Event, score_events
+from annotations.event_matching import Event, match_events, score_events
 from training.ml.postprocess import active_runs, detections_from_probabilities
 
 COLLAR_MS = 200.0
@@ -215,3 +217,85 @@ def evaluate(
             else None,
         },
     }
+
+
+@dataclass(frozen=True)
+class ValidationMistake:
+    """One event the model got wrong on a validation file: a detection no reference matches
+    (`false_positive`, confidence its peak probability) or a reference no detection matches
+    (`false_negative`, confidence the highest probability the model gave that type inside it:
+    how near it came)."""
+
+    file: Hashable
+    artifact_type: str
+    kind: str  # "false_positive" | "false_negative"
+    start_ms: int
+    end_ms: int
+    confidence: float
+
+
+def validation_errors(
+    reference: Sequence[Event],
+    probabilities: Probabilities,
+    *,
+    artifact_types: Sequence[str],
+    hop_ms: int,
+    thresholds: Mapping[str, float],
+    merge_window_ms: float = MERGE_WINDOW_MS,
+    min_duration_ms: float = MIN_DURATION_MS,
+    collar_ms: float = COLLAR_MS,
+) -> list[ValidationMistake]:
+    """The false positives and false negatives behind `evaluate`'s counts at `collar_ms`, with
+    the same post-processing and matching, ordered by file, type and start."""
+    wanted = set(artifact_types)
+    references: dict[tuple[Hashable, str], list[tuple[float, float]]] = defaultdict(list)
+    for event in reference:
+        if event.artifact_type in wanted and event.file in probabilities:
+            references[(event.file, event.artifact_type)].append((event.start_ms, event.end_ms))
+    errors = []
+    for file, scores in probabilities.items():
+        found = detections_from_probabilities(
+            scores,
+            artifact_types=artifact_types,
+            hop_ms=hop_ms,
+            threshold=thresholds,
+            merge_window_ms=merge_window_ms,
+            min_duration_ms=min_duration_ms,
+        )
+        for column, name in enumerate(artifact_types):
+            detections = [item for item in found if item.artifact_type == name]
+            labelled = references.get((file, name), [])
+            matched = match_events(
+                labelled,
+                [(item.start_ms, item.end_ms) for item in detections],
+                collar_ms=collar_ms,
+            )
+            errors += [
+                ValidationMistake(
+                    file, name, "false_positive", item.start_ms, item.end_ms, item.confidence
+                )
+                for index, item in enumerate(detections)
+                if index not in matched
+            ]
+            hit = set(matched.values())
+            errors += [
+                ValidationMistake(
+                    file,
+                    name,
+                    "false_negative",
+                    round(start_ms),
+                    round(end_ms),
+                    _peak_within(scores[:, column], start_ms, end_ms, hop_ms),
+                )
+                for index, (start_ms, end_ms) in enumerate(labelled)
+                if index not in hit
+            ]
+    return sorted(errors, key=lambda e: (str(e.file), e.artifact_type, e.start_ms, e.kind))
+
+
+def _peak_within(
+    scores: npt.NDArray[np.floating], start_ms: float, end_ms: float, hop_ms: int
+) -> float:
+    first = min(len(scores) - 1, max(0, int(start_ms // hop_ms)))
+    end = max(first + 1, min(len(scores), int(np.ceil(end_ms / hop_ms))))
+    return float(scores[first:end].max()) if len(scores) else 0.0

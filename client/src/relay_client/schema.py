@@ -18,6 +18,7 @@ __all__ = [
     "Annotation",
     "AnnotationBulkInputRequest",
     "AnnotationBulkResult",
+    "AnnotationCreateInputRequest",
     "AnnotationImportError",
     "AnnotationImportFormRequest",
     "AnnotationImportReport",
@@ -34,7 +35,9 @@ __all__ = [
     "ArtifactType",
     "ArtifactTypeInputRequest",
     "AudioConfirmRequest",
+    "AudioDetections",
     "AudioFile",
+    "AudioFileListItem",
     "AudioScopeEnum",
     "AudioUpdateRequest",
     "AudioUploadTarget",
@@ -43,12 +46,17 @@ __all__ = [
     "CreatedApiKey",
     "CreatedWebhook",
     "Cue",
+    "CueKindEnum",
     "CueList",
     "Dataset",
     "DatasetCreateRequest",
     "DatasetUpdateRequest",
     "Detection",
     "DetectionFile",
+    "DetectionImportError",
+    "DetectionImportInputRequest",
+    "DetectionImportReport",
+    "DetectionImportResult",
     "DownloadUrl",
     "Error",
     "EventsEnum",
@@ -69,21 +77,24 @@ __all__ = [
     "InferenceUploadUrlRequest",
     "InlineUploadRequest",
     "InlineUploadResult",
-    "KindEnum",
     "MacroAgreement",
     "PaginatedAnnotationList",
     "PaginatedAnnotationSetList",
     "PaginatedApiKeyList",
-    "PaginatedAudioFileList",
+    "PaginatedAudioFileListItemList",
     "PaginatedDatasetList",
     "PaginatedInferenceFileList",
     "PaginatedInferenceJobList",
+    "PaginatedRejectedDetectionList",
     "PaginatedTrainedModelList",
     "PaginatedTrainingJobList",
+    "PaginatedValidationMistakeList",
     "PaginatedWebhookDeliveryList",
     "PaginatedWebhookList",
     "Peaks",
     "ProcessingStatusEnum",
+    "RejectedDetection",
+    "RejectedDetectionInputRequest",
     "SourceEnum",
     "SummaryGroup",
     "TopDetection",
@@ -99,6 +110,8 @@ __all__ = [
     "TypeRate",
     "ValidationError",
     "ValidationErrorItem",
+    "ValidationMistake",
+    "ValidationMistakeKindEnum",
     "Webhook",
     "WebhookCreateRequest",
     "WebhookDelivery",
@@ -170,6 +183,18 @@ class AnnotationBulkInputRequest(TypedDict):
 class AnnotationBulkResult(TypedDict):
     created: int
     items: list[Annotation]
+
+
+class AnnotationCreateInputRequest(TypedDict):
+    """The documented shape of one annotation in a request; rows are checked by"""
+
+    audio_file_id: str
+    artifact_type: str
+    start_ms: int
+    end_ms: int
+    confidence: NotRequired[float]
+    note: NotRequired[str]
+    source: NotRequired[SourceEnum]
 
 
 class AnnotationImportError(TypedDict):
@@ -277,6 +302,22 @@ class AudioConfirmRequest(TypedDict):
     audio_id: str
 
 
+class Detection(TypedDict):
+    artifact_type: str
+    start_ms: int
+    end_ms: int
+    confidence: float
+
+
+class AudioDetections(TypedDict):
+    model_id: str
+    inference_job_id: str | None
+    inference_file_id: str | None
+    completed_at: str | None
+    hidden_rejected: int
+    detections: list[Detection]
+
+
 ProcessingStatusEnum = Literal["pending", "processing", "ready", "failed"]
 
 
@@ -295,6 +336,26 @@ class AudioFile(TypedDict):
     metadata: NotRequired[Any]
     created_at: str
     updated_at: str
+
+
+class AudioFileListItem(TypedDict):
+    """A listed file, with `uncertainty` under the listing's `model_id`."""
+
+    id: str
+    dataset_id: str
+    filename: str
+    content_type: str
+    file_size: int
+    processing_status: NotRequired[ProcessingStatusEnum]
+    processing_error: str | None
+    processing_warnings: list[str]
+    duration_ms: int | None
+    sample_rate: int | None
+    channels: int | None
+    metadata: NotRequired[Any]
+    created_at: str
+    updated_at: str
+    uncertainty: float | None
 
 
 class AudioUpdateRequest(TypedDict):
@@ -373,12 +434,12 @@ class CreatedWebhook(TypedDict):
     secret: str
 
 
-KindEnum = Literal["jump", "zero_run", "flat_top"]
+CueKindEnum = Literal["jump", "zero_run", "flat_top"]
 
 
 class Cue(TypedDict):
     time_ms: int
-    kind: KindEnum
+    kind: CueKindEnum
     strength: float
 
 
@@ -409,18 +470,42 @@ class DatasetUpdateRequest(TypedDict):
     artifact_types: NotRequired[list[ArtifactTypeInputRequest]]
 
 
-class Detection(TypedDict):
-    artifact_type: str
-    start_ms: int
-    end_ms: int
-    confidence: float
-
-
 class DetectionFile(TypedDict):
     id: str
     original_filename: str
     audio_id: str | None
     metadata: dict[str, Any]
+
+
+class DetectionImportError(TypedDict):
+    loc: list[Any]
+    msg: str
+    type: str
+
+
+class DetectionImportInputRequest(TypedDict):
+    inference_job_id: str
+    min_confidence: NotRequired[float]
+    artifact_types: NotRequired[list[str]]
+    audio_file_ids: NotRequired[list[str]]
+    dry_run: NotRequired[bool]
+
+
+class DetectionImportReport(TypedDict):
+    dry_run: bool
+    valid: bool
+    would_create: int
+    skipped_rejected: int
+    skipped_existing: int
+    errors: list[DetectionImportError]
+
+
+class DetectionImportResult(TypedDict):
+    dry_run: bool
+    created: int
+    skipped_rejected: int
+    skipped_existing: int
+    items: list[dict[str, Any]]
 
 
 class DownloadUrl(TypedDict):
@@ -464,6 +549,7 @@ class InferenceFile(TypedDict):
     error: str | None
     duration_ms: int | None
     detection_count: int
+    uncertainty: float | None
     detections: list[Detection]
     created_at: str
     completed_at: NotRequired[str | None]
@@ -482,6 +568,7 @@ class InferenceFileSummary(TypedDict):
     error: str | None
     duration_ms: int | None
     detection_count: int
+    uncertainty: float | None
     created_at: str
     completed_at: NotRequired[str | None]
 
@@ -601,8 +688,8 @@ class PaginatedApiKeyList(TypedDict):
     has_more: bool
 
 
-class PaginatedAudioFileList(TypedDict):
-    items: list[AudioFile]
+class PaginatedAudioFileListItemList(TypedDict):
+    items: list[AudioFileListItem]
     total: int
     page: int
     page_size: int
@@ -627,6 +714,24 @@ class PaginatedInferenceFileList(TypedDict):
 
 class PaginatedInferenceJobList(TypedDict):
     items: list[InferenceJob]
+    total: int
+    page: int
+    page_size: int
+    has_more: bool
+
+
+class RejectedDetection(TypedDict):
+    id: str
+    audio_file_id: str
+    artifact_type: str
+    start_ms: int
+    end_ms: int
+    model_id: str | None
+    created_at: str
+
+
+class PaginatedRejectedDetectionList(TypedDict):
+    items: list[RejectedDetection]
     total: int
     page: int
     page_size: int
@@ -694,6 +799,27 @@ class PaginatedTrainingJobList(TypedDict):
     has_more: bool
 
 
+ValidationMistakeKindEnum = Literal["false_positive", "false_negative"]
+
+
+class ValidationMistake(TypedDict):
+    audio_file_id: str
+    filename: str
+    artifact_type: str
+    kind: ValidationMistakeKindEnum
+    start_ms: int
+    end_ms: int
+    confidence: float
+
+
+class PaginatedValidationMistakeList(TypedDict):
+    items: list[ValidationMistake]
+    total: int
+    page: int
+    page_size: int
+    has_more: bool
+
+
 WebhookDeliveryStatusEnum = Literal["pending", "sending", "succeeded", "failed"]
 
 
@@ -746,6 +872,14 @@ class Peaks(TypedDict):
     samples_per_peak: int
     min: list[float]
     max: list[float]
+
+
+class RejectedDetectionInputRequest(TypedDict):
+    audio_file_id: str
+    artifact_type: str
+    start_ms: int
+    end_ms: int
+    model_id: NotRequired[str | None]
 
 
 class TopDetection(TypedDict):

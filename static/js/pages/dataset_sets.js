@@ -167,6 +167,13 @@ export function setupSets({ datasetId, container, pagerContainer, newButton, typ
               isDraft ? "Label" : "View",
             ),
             isDraft ? button("Publish…", `Publish ${set.name}`, () => publish(set), "publish-set") : null,
+            isDraft
+              ? null
+              : h(
+                  "a",
+                  { class: "button small", href: `${pageUrls.train(datasetId)}?set=${set.id}`, "aria-label": `Train a model on ${set.name}`, dataset: { testid: "train-from-set" } },
+                  "Train…",
+                ),
             button("Copy", `Copy ${set.name}`, () => copy(set), "copy-set"),
             exportMenu(set),
             isDraft

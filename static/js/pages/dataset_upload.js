@@ -3,56 +3,24 @@
 // is ready or failed. Part of dataset.js.
 
 import { ApiError, api, fetchAll, uploadFile } from "../lib/api.js";
-import { h } from "../lib/dom.js";
 import { formatBytes, formatDuration } from "../lib/format.js";
+import { contentTypeOf, uploadItem, uploadQueue, wireDropzone } from "../lib/uploads.js";
 
 const PARALLEL_UPLOADS = 3;
 const POLL_MS = 1000;
-const CONTENT_TYPES = {
-  wav: "audio/wav",
-  wave: "audio/wav",
-  flac: "audio/flac",
-  mp3: "audio/mpeg",
-  ogg: "audio/ogg",
-  oga: "audio/ogg",
-  opus: "audio/opus",
-  m4a: "audio/mp4",
-  mp4: "audio/mp4",
-  aac: "audio/aac",
-  webm: "audio/webm",
-};
-
-// The type Relay expects for the file's extension (browsers disagree on .m4a, .opus, .webm).
-function contentTypeOf(file) {
-  const extension = file.name.includes(".") ? file.name.split(".").pop().toLowerCase() : "";
-  return CONTENT_TYPES[extension] || file.type || "application/octet-stream";
-}
 
 // setupUploads({datasetId, dropzone, input, list, onChange}) — onChange() runs whenever a file
 // is added to the dataset or changes state, so the page can refresh its audio list.
 export function setupUploads({ datasetId, dropzone, input, list, onChange }) {
-  const queue = [];
-  let running = 0;
   let unfinished = 0;
+  const enqueue = uploadQueue((item) => upload(item), PARALLEL_UPLOADS);
 
   function add(files) {
     for (const file of files) {
       const item = uploadItem(file);
       list.prepend(item.element);
-      queue.push(item);
       unfinished += 1;
-    }
-    pump();
-  }
-
-  function pump() {
-    while (running < PARALLEL_UPLOADS && queue.length) {
-      const item = queue.shift();
-      running += 1;
-      upload(item).finally(() => {
-        running -= 1;
-        pump();
-      });
+      enqueue(item);
     }
   }
 
@@ -135,66 +103,8 @@ export function setupUploads({ datasetId, dropzone, input, list, onChange }) {
     onChange();
   }
 
-  input.addEventListener("change", () => {
-    add([...input.files]);
-    input.value = "";
-  });
-  for (const name of ["dragenter", "dragover"]) {
-    dropzone.addEventListener(name, (event) => {
-      event.preventDefault();
-      dropzone.classList.add("is-over");
-    });
-  }
-  for (const name of ["dragleave", "drop"]) {
-    dropzone.addEventListener(name, (event) => {
-      if (name === "dragleave" && dropzone.contains(event.relatedTarget)) return;
-      dropzone.classList.remove("is-over");
-    });
-  }
-  dropzone.addEventListener("drop", (event) => {
-    event.preventDefault();
-    add([...event.dataTransfer.files]);
-  });
-  // A file dropped beside the zone would make the browser navigate to it: ignore such drops.
-  window.addEventListener("dragover", (event) => event.preventDefault());
-  window.addEventListener("drop", (event) => event.preventDefault());
+  wireDropzone({ dropzone, input, onFiles: add });
   window.addEventListener("beforeunload", (event) => {
     if (unfinished > 0) event.preventDefault();
   });
-}
-
-function uploadItem(file) {
-  const controller = new AbortController();
-  const bar = h("progress", { max: 1, value: 0, "aria-label": `Upload of ${file.name}` });
-  const badge = h("span", { class: "badge pending" }, "waiting");
-  const detail = h("span", { class: "detail", dataset: { testid: "upload-detail" } }, formatBytes(file.size));
-  const cancel = h("button", { type: "button", class: "small quiet", "aria-label": `Cancel ${file.name}` }, "Cancel");
-  cancel.addEventListener("click", () => controller.abort());
-  const element = h(
-    "li",
-    { class: "upload", dataset: { testid: "upload", filename: file.name, status: "waiting" } },
-    h("span", { class: "name", title: file.name }, file.name),
-    h("span", { class: "actions" }, badge, cancel),
-    bar,
-    detail,
-  );
-  return {
-    file,
-    controller,
-    element,
-    set(status, text) {
-      element.dataset.status = status;
-      element.className = `upload ${status}`;
-      badge.className = `badge ${status}`;
-      badge.textContent = status;
-      detail.textContent = text;
-      if (status === "ready") bar.value = 1;
-    },
-    progress(fraction) {
-      bar.value = fraction;
-    },
-    done() {
-      cancel.remove();
-    },
-  };
 }

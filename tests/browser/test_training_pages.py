@@ -1,0 +1,253 @@
+"""The training, error review, models and inference pages in Chromium, on a Relay of their own
+with a small generated corpus (datasets.synthetic's tiny profile): start training from the page
+and watch it complete with its loss chart; review its errors; run inference on two uploaded
+files and see their detections. The README's screenshots of these pages come from here, with
+the clock frozen and every changing figure (durations, times) masked, so reruns leave the same
+bytes."""
+
+import csv
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from tests.audio import make_corpus
+from tests.browser.axe import assert_accessible
+from tests.browser.conftest import (
+    DESKTOP,
+    DOCS_SCREENSHOTS,
+    EXPECT_TIMEOUT_MS,
+    NARROW,
+    SCREENSHOTS_ON_FAILURE,
+    sign_in,
+)
+from tests.live import LiveRelay, embedded_env, running_relay
+
+TYPES = ["click", "dropout", "clipping", "long_pause", "stutter"]
+TRAIN_FILES = 6  # of the tiny corpus's 9 training clips: training takes seconds
+CONTENT_TYPES = {".wav": "audio/wav", ".flac": "audio/flac"}
+FROZEN_TIME = "2026-03-02T10:00:00Z"
+TRAINING_TIMEOUT_MS = 240_000
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_corpus(tmp_path_factory.mktemp("corpus"))
+
+
+@pytest.fixture(scope="module")
+def training_relay(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveRelay]:
+    env = embedded_env(tmp_path_factory.mktemp("training-relay"), RELAY_TRAINING_THREADS="2")
+    with running_relay(env) as relay:
+        yield relay
+
+
+@pytest.fixture(scope="module")
+def labelled(training_relay: LiveRelay, corpus: Path) -> dict:
+    """A dataset of six corpus clips with their voices as metadata and a published set of the
+    corpus labels."""
+    client = training_relay.client()
+    dataset = client.post(
+        "/datasets",
+        {"name": "TTS v3 clips", "artifact_types": [{"name": name} for name in TYPES]},
+        expect=201,
+    )
+    manifest = {
+        clip["filename"]: clip
+        for clip in json.loads((corpus / "manifest.json").read_text())["files"]
+    }
+    names = (corpus / "train_files.txt").read_text().split()[:TRAIN_FILES]
+    audio_ids = {}
+    for name in names:
+        path = corpus / name
+        audio_id = client.upload_audio(dataset["id"], path, content_type=CONTENT_TYPES[path.suffix])
+        client.call(
+            "PATCH",
+            f"/datasets/{dataset['id']}/audio/{audio_id}",
+            json={"metadata": {"voice": manifest[name]["voice"]}},
+        )
+        audio_ids[name] = audio_id
+    for audio_id in audio_ids.values():
+        client.wait_until(
+            f"/datasets/{dataset['id']}/audio/{audio_id}",
+            "processing_status",
+            {"ready", "failed"},
+            timeout_s=120,
+            poll_s=0.5,
+        )
+    with (corpus / "labels.csv").open(newline="") as handle:
+        rows = [row for row in csv.DictReader(handle) if row["filename"] in audio_ids]
+    sets = f"/datasets/{dataset['id']}/annotation-sets"
+    annotation_set = client.post(sets, {"name": "Corpus labels"}, expect=201)
+    client.post(
+        f"{sets}/{annotation_set['id']}/annotations/bulk",
+        {
+            "annotations": [
+                {
+                    "audio_file_id": audio_ids[row["filename"]],
+                    "artifact_type": row["artifact_type"],
+                    "start_ms": int(row["start_ms"]),
+                    "end_ms": int(row["end_ms"]),
+                }
+                for row in rows
+            ]
+        },
+        expect=201,
+    )
+    client.post(f"{sets}/{annotation_set['id']}/publish")
+    client.post(sets, {"name": "Fixes"}, expect=201)  # the draft errors are fixed in
+    return {"dataset": dataset, "set": annotation_set, "audio_ids": audio_ids}
+
+
+@pytest.fixture(scope="module")
+def context(browser: Browser, training_relay: LiveRelay) -> Iterator[BrowserContext]:
+    context = browser.new_context(
+        base_url=training_relay.base_url, viewport=DESKTOP, locale="en-GB", timezone_id="UTC"
+    )
+    context.set_default_timeout(EXPECT_TIMEOUT_MS)
+    sign_in(context.new_page(), login=training_relay.login, password=training_relay.password)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(context: BrowserContext) -> Page:
+    page = context.pages[0]
+    page.set_viewport_size(DESKTOP)
+    return page
+
+
+@pytest.fixture(scope="module")
+def trained() -> dict:
+    """The job (and model) the first test starts from the page, for the tests after it."""
+    return {}
+
+
+def picture(page: Page, name: str, *, hide: list | None = None) -> None:
+    """docs/screenshots/<name>.png, the whole page at 1280 px wide, and a 400 px wide one for
+    looking at (kept out of the docs, in var/test/screenshots). `hide`: locators of figures
+    that differ run to run (how long training took), made invisible first."""
+    for locator in hide or []:
+        locator.evaluate("element => element.style.setProperty('visibility', 'hidden')")
+    DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=DOCS_SCREENSHOTS / f"{name}.png", full_page=True, animations="disabled")
+    page.set_viewport_size(NARROW)
+    SCREENSHOTS_ON_FAILURE.mkdir(parents=True, exist_ok=True)
+    narrow = SCREENSHOTS_ON_FAILURE / f"{name}-narrow.png"
+    page.screenshot(path=narrow, full_page=True, animations="disabled")
+    assert_accessible(page, where=f"the {name} page 400 px wide")
+    page.set_viewport_size(DESKTOP)
+
+
+def test_training_started_from_the_page_completes_with_its_loss_chart(
+    page: Page, labelled: dict, trained: dict, training_relay: LiveRelay
+):
+    page.clock.set_fixed_time(FROZEN_TIME)
+    page.goto(f"/datasets/{labelled['dataset']['id']}")
+    page.get_by_test_id("train-model").click()
+    expect(page.get_by_test_id("train-set")).to_contain_text("Corpus labels")
+    expect(page.get_by_test_id("train-epochs")).to_have_value("20")  # the API's default
+    assert_accessible(page, where="the training form")
+
+    page.get_by_label("Epochs").fill("2")
+    page.get_by_label("Batch size").fill("8")
+    page.get_by_label("Validation split").fill("0.34")
+    page.get_by_test_id("train-start").click()
+
+    page.wait_for_url(re.compile(r"/training/[0-9a-f-]{36}$"))
+    expect(page.get_by_test_id("job-status")).to_have_text("completed", timeout=TRAINING_TIMEOUT_MS)
+    expect(page.get_by_test_id("job-percent")).to_have_text("100 %")
+    assert page.get_by_test_id("job-progress").get_attribute("value") == "100"
+    expect(page.get_by_test_id("loss-chart")).to_have_attribute("data-epochs", "2")
+    expect(page.locator("#loss-chart .series.train circle")).to_have_count(2)
+    expect(page.locator("#loss-chart .series.validation circle")).to_have_count(2)
+    expect(page.get_by_test_id("metrics-row-macro")).to_be_visible()
+    expect(page.get_by_test_id("job-cancel")).to_be_hidden()
+    trained["job_id"] = page.url.rsplit("/", 1)[1]
+    job = training_relay.client().get(f"/training-jobs/{trained['job_id']}")
+    trained["model_id"] = job["model_id"]
+    for name in job["config"]["artifact_types"]:
+        expect(page.get_by_test_id(f"metrics-row-{name}")).to_be_visible()
+    assert_accessible(page, where="the training job page")
+    picture(page, "training-job", hide=[page.get_by_test_id("job-duration")])
+
+
+def test_the_error_review_lists_errors_that_open_the_labeling_page_at_their_time(
+    page: Page, labelled: dict, trained: dict, training_relay: LiveRelay
+):
+    if "job_id" not in trained:
+        pytest.skip("needs the job the training test starts")
+    page.clock.set_fixed_time(FROZEN_TIME)
+    client = training_relay.client()
+    stored = client.get(f"/training-jobs/{trained['job_id']}/errors", page_size=500)
+    page.goto(f"/training/{trained['job_id']}")
+    page.get_by_test_id("job-errors").click()
+
+    by_type = {}
+    for item in stored["items"]:
+        by_type.setdefault(item["artifact_type"], []).append(item)
+    job_types = client.get(f"/training-jobs/{trained['job_id']}")["config"]["artifact_types"]
+    # The page starts at the type with the most errors (the first of the job's types on a tie).
+    first_type = max(job_types, key=lambda name: len(by_type.get(name, [])))
+    expect(page.get_by_test_id(f"tab-{first_type}")).to_have_attribute("aria-pressed", "true")
+    rows = page.get_by_test_id("error-row")
+    expected = [item for item in stored["items"] if item["artifact_type"] == first_type]
+    expect(rows).to_have_count(min(25, len(expected)))
+    link = page.get_by_test_id("open-error").first.get_attribute("href")
+    draft = next(
+        item
+        for item in client.get(f"/datasets/{labelled['dataset']['id']}/annotation-sets")["items"]
+        if item["status"] == "draft"
+    )
+    first = expected[0]
+    assert link == (
+        f"/datasets/{labelled['dataset']['id']}/annotation-sets/{draft['id']}/label"
+        f"?audio={first['audio_file_id']}&t={max(0, first['start_ms'] - 500)}"
+        f"&model={trained['model_id']}"
+    )
+    assert_accessible(page, where="the error review")
+    picture(page, "error-review")
+
+
+def test_inference_on_two_uploaded_files_lists_their_detections(
+    page: Page, corpus: Path, trained: dict, training_relay: LiveRelay
+):
+    if "model_id" not in trained:
+        pytest.skip("needs the model the training test makes")
+    page.clock.set_fixed_time(FROZEN_TIME)
+    page.goto(f"/inference/?model={trained['model_id']}")
+    # A low threshold, so that a model trained for two epochs on six clips finds something.
+    page.get_by_label("Threshold").fill("0.1")
+    page.get_by_test_id("job-create").click()
+    page.wait_for_url(re.compile(r"/inference/[0-9a-f-]{36}$"))
+
+    files = [corpus / name for name in (corpus / "test_files.txt").read_text().split()[:2]]
+    rows = page.get_by_test_id("inference-file")
+    for count, path in enumerate(files, start=1):  # one after the other: a fixed file order
+        page.get_by_test_id("upload-input").set_input_files(path)
+        expect(rows).to_have_count(count, timeout=60_000)
+
+    expect(rows.and_(page.locator('[data-status="completed"]'))).to_have_count(2, timeout=120_000)
+    expect(page.get_by_test_id("job-status")).to_have_text("completed")
+    expect(page.get_by_test_id("top-detections")).to_have_attribute("data-ready", "true")
+    job_id = page.url.rsplit("/", 1)[1]
+    detail = training_relay.client().get(f"/inference-jobs/{job_id}")
+    for file in detail["files"]:
+        row = rows.and_(page.locator(f'[data-filename="{file["original_filename"]}"]'))
+        counts = {}
+        for detection in file["detections"]:
+            counts[detection["artifact_type"]] = counts.get(detection["artifact_type"], 0) + 1
+        text = ", ".join(f"{count} {name}" for name, count in counts.items()) or "none"
+        expect(row.get_by_test_id("file-detections")).to_have_text(text)
+    assert detail["total_detections"] > 0
+    expect(page.get_by_test_id("top-detection").first).to_be_visible()
+    expect(page.locator("#summary-chart .bar").first).to_be_visible()
+    for name in ("json", "csv", "dcase", "audacity", "raven"):
+        expect(page.get_by_test_id(f"download-{name}")).to_have_attribute(
+            "href", f"/api/v1/inference-jobs/{job_id}/detections?format={name}"
+        )
+    assert_accessible(page, where="the inference job page")
+    picture(page, "inference")
