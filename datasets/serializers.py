@@ -268,12 +268,16 @@ class AudioQuerySerializer(serializers.Serializer):
 
 class PeaksQuerySerializer(serializers.Serializer):
     start_ms = serializers.IntegerField(min_value=0, required=False)
-    end_ms = serializers.IntegerField(min_value=1, required=False)
+    end_ms = serializers.IntegerField(
+        min_value=1, required=False, help_text="Must be after start_ms when both are given."
+    )
     points = serializers.IntegerField(min_value=1, max_value=20_000, default=1_000)
 
     def validate(self, attrs: dict) -> dict:
         if "start_ms" in attrs and "end_ms" in attrs and attrs["end_ms"] <= attrs["start_ms"]:
-            raise serializers.ValidationError({"end_ms": ["end_ms must be after start_ms."]})
+            raise serializers.ValidationError(
+                {"end_ms": [serializers.ErrorDetail("end_ms must be after start_ms.", "order")]}
+            )
         return attrs
 
 
@@ -365,15 +369,27 @@ class InlineUploadSerializer(AllErrorsSerializer):
     files = serializers.ListField(
         child=TextField(), min_length=1, max_length=settings.RELAY_INLINE_MAX_FILES
     )
-    filenames = serializers.ListField(child=TextField(min_length=1, max_length=255), required=False)
-    metadata = serializers.ListField(child=MetadataField(), required=False)
+    filenames = serializers.ListField(
+        child=TextField(min_length=1, max_length=255),
+        required=False,
+        help_text="One name per file, in the order of `files` (as many entries as files).",
+    )
+    metadata = serializers.ListField(
+        child=MetadataField(),
+        required=False,
+        help_text="One object per file, in the order of `files` (as many entries as files).",
+    )
 
     def validate(self, attrs: dict) -> dict:
         if "files" not in attrs:  # only the other fields' checks can run
             return attrs
         count = len(attrs["files"])
         errors: dict = {
-            field: [f"Give one entry per file ({count}), or leave it out."]
+            field: [
+                serializers.ErrorDetail(
+                    f"Give one entry per file ({count}), or leave it out.", "count_mismatch"
+                )
+            ]
             for field in ("filenames", "metadata")
             if field in attrs and len(attrs[field]) != count
         }

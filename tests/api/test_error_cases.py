@@ -4,8 +4,9 @@
 import pytest
 
 from inference.models import InferenceJob
+from relay.housekeeping import housekeep
 from tests.api.test_inference_jobs import make_untrained_model
-from tests.factories import make_dataset
+from tests.factories import make_dataset, make_ready_audio
 
 DATASETS = "/api/v1/datasets"
 JOBS = "/api/v1/inference-jobs"
@@ -182,3 +183,60 @@ def test_brackets_inside_strings_do_not_count_as_nesting(api_client):
     }
 
     assert api_client.post(DATASETS, body, "json").status_code == 201
+
+
+# --- the rest: every case keeps the documented shape and its own `type` ------------------------
+
+
+def test_a_content_type_that_does_not_match_the_extension_is_a_format_mismatch(api_client, dataset):
+    body = {"filename": "a.mp3", "content_type": "audio/wav", "file_size": 10}
+
+    items = assert_422(api_client.post(f"{DATASETS}/{dataset.pk}/audio/upload-url", body, "json"))
+
+    assert [(item["loc"], item["type"]) for item in items] == [
+        (["body", "content_type"], "value_error.format_mismatch")
+    ]
+
+
+def test_an_unknown_export_format_lists_the_valid_ones(api_client, job):
+    items = assert_422(api_client.get(f"{JOBS}/{job.pk}/detections", {"format": "xml"}))
+
+    assert items[0]["msg"].endswith("use one of: json, csv, dcase, audacity, raven.")
+
+
+def test_both_alias_names_with_different_values_is_a_conflict(api_client, dataset):
+    body = {"filename": "a.wav", "content_type": "audio/wav", "file_size": 5, "file_size_bytes": 6}
+
+    items = assert_422(api_client.post(f"{DATASETS}/{dataset.pk}/audio/upload-url", body, "json"))
+
+    assert [item["type"] for item in items] == ["value_error.conflict"]
+
+
+def test_confirming_an_upload_that_expired_and_was_removed_is_404(
+    api_client, dataset, settings, django_capture_on_commit_callbacks
+):
+    body = {"filename": "a.wav", "content_type": "audio/wav", "file_size": 5}
+    target = api_client.post(f"{DATASETS}/{dataset.pk}/audio/upload-url", body, "json").json()
+    settings.RELAY_UPLOAD_URL_EXPIRES_S = settings.RELAY_UPLOAD_GRACE_S = 0
+    with django_capture_on_commit_callbacks(execute=True):
+        housekeep()
+
+    response = api_client.post(
+        f"{DATASETS}/{dataset.pk}/audio/confirm", {"audio_id": target["audio_id"]}, "json"
+    )
+
+    assert assert_detail(response, 404) == "Audio file not found"
+
+
+def test_peaks_whose_end_is_not_after_the_start_is_an_order_error(api_client, dataset, tmp_path):
+    audio = make_ready_audio(dataset=dataset, folder=tmp_path)
+
+    items = assert_422(
+        api_client.get(
+            f"{DATASETS}/{dataset.pk}/audio/{audio.pk}/peaks", {"start_ms": 500, "end_ms": 500}
+        )
+    )
+
+    assert [(item["loc"], item["type"]) for item in items] == [
+        (["query", "end_ms"], "value_error.order")
+    ]

@@ -154,6 +154,9 @@ UNSTATEABLE_RULES = frozenset(
         "value_error.not_ready",
         "value_error.past",
         "value_error.format_mismatch",
+        "value_error.order",
+        "value_error.count_mismatch",
+        "value_error.conflict",
     }
 )
 
