@@ -5,6 +5,7 @@ The checks are plain Django views outside the API (no key, no throttle), each de
 with a short timeout so that a load balancer's probe never hangs.
 """
 
+import functools
 import logging
 import os
 from collections.abc import Callable
@@ -51,23 +52,30 @@ def check_broker() -> None:
         client.ping()
 
 
+@functools.lru_cache(maxsize=4)
+def _s3_probe(endpoint_url: str, region: str):
+    """A boto3 client for the checks (one try, short timeouts), made once: making one takes far
+    longer than the HEAD it sends. boto3 clients are safe to share between threads."""
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint_url or None,
+        region_name=region or None,
+        config=Config(
+            connect_timeout=CHECK_TIMEOUT_S,
+            read_timeout=CHECK_TIMEOUT_S,
+            retries={"max_attempts": 1},
+        ),
+    )
+
+
 def check_storage() -> None:
     """The bucket answers a HEAD (one try, short timeouts), or the local folder is writable."""
     if settings.RELAY_STORAGE == "s3":
-        import boto3
-        from botocore.config import Config
-
-        client = boto3.client(
-            "s3",
-            endpoint_url=settings.RELAY_S3_ENDPOINT_URL or None,
-            region_name=settings.RELAY_S3_REGION or None,
-            config=Config(
-                connect_timeout=CHECK_TIMEOUT_S,
-                read_timeout=CHECK_TIMEOUT_S,
-                retries={"max_attempts": 1},
-            ),
-        )
-        client.head_bucket(Bucket=settings.RELAY_S3_BUCKET)
+        probe = _s3_probe(settings.RELAY_S3_ENDPOINT_URL, settings.RELAY_S3_REGION)
+        probe.head_bucket(Bucket=settings.RELAY_S3_BUCKET)
         return
     folder = Path(settings.MEDIA_ROOT)
     while not folder.exists():  # made on the first upload
