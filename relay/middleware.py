@@ -39,7 +39,8 @@ class RequestLogMiddleware:
             response = self.get_response(request)
             duration_ms = round((time.perf_counter() - started) * 1000, 1)
             response[REQUEST_ID_HEADER] = request_id
-            logger.info(
+            logger.log(
+                _level(request.path, response.status_code),
                 "%s %s %d %.1f ms",
                 request.method,
                 request.path,
@@ -56,6 +57,15 @@ class RequestLogMiddleware:
         finally:
             logs.tenant_var.reset(tenant_token)
             logs.request_id_var.reset(request_token)
+
+
+def _level(path: str, status: int) -> int:
+    # A load balancer's probes and a page's static files would drown the requests that matter.
+    routine = path.startswith(settings.STATIC_URL) or path in QUIET_PATHS
+    return logging.DEBUG if routine and status < 400 else logging.INFO
+
+
+QUIET_PATHS = {"/healthz", "/readyz"}
 
 
 class SecurityHeadersMiddleware:

@@ -15,6 +15,8 @@ from typing import Any
 
 import requests
 
+from tests.log_watch import KEY_MATERIAL
+
 ROOT = Path(__file__).resolve().parents[1]
 START_DEADLINE_S = 60
 REQUEST_TIMEOUT_S = 60
@@ -77,7 +79,8 @@ def running_relay(
     manage("migrate", "--noinput", env=env)
     credentials = manage("bootstrap_demo", *bootstrap_args, env=env)
     printed = _printed_credentials(credentials)
-    server = start_serve(env, port, Path(env["RELAY_DATA_DIR"]) / "serve.log")
+    log_path = Path(env["RELAY_DATA_DIR"]) / "serve.log"
+    server = start_serve(env, port, log_path)
     try:
         yield LiveRelay(
             f"http://127.0.0.1:{port}",
@@ -90,6 +93,9 @@ def running_relay(
         )
     finally:
         stop_serve(server)
+    # The server's whole log, like every log line of the suite, holds no key or secret.
+    leaked = KEY_MATERIAL.findall(log_path.read_text(errors="replace"))
+    assert leaked == [], f"{log_path} holds key material: {leaked}"
 
 
 def start_serve(env: Mapping[str, str], port: int, log_path: Path) -> subprocess.Popen:

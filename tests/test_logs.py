@@ -191,3 +191,13 @@ def test_a_workers_lines_carry_the_id_of_the_message_it_works_on(json_log):
     working, idle = [line for line in json_log.lines() if line["logger"] == "tenants.tasks"]
     assert working["request_id"] == f"message-{message.message_id}"
     assert idle["request_id"] is None
+
+
+def test_health_probes_and_static_files_log_only_when_they_fail(client, db, json_log):
+    client.get("/healthz")
+    client.get("/static/css/relay.css")
+    client.get("/static/no-such-file.css")
+
+    assert [(line["path"], line["status"]) for line in request_lines(json_log)] == [
+        ("/static/no-such-file.css", 404)
+    ]

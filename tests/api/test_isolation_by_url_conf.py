@@ -16,8 +16,9 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from annotations.models import Annotation, AnnotationSet
 from datasets.models import AudioFile, Dataset
+from inference import assisted
 from inference import services as inference_services
-from inference.models import InferenceFile, InferenceJob
+from inference.models import InferenceFile, InferenceJob, RejectedDetection
 from tenants import services as tenant_services
 from tenants import webhooks
 from tenants.models import ApiKey, Webhook
@@ -96,6 +97,14 @@ def foreign_graph(tenant, folder, settings) -> Graph:
     )
     settings.RELAY_WEBHOOKS_ALLOW_PRIVATE_URLS = False
     api_key = tenant_services.create_api_key(tenant=tenant, name="theirs").api_key
+    rejection, _ = assisted.reject_detection(
+        tenant=tenant,
+        annotation_set=draft,
+        audio_file_id=first.pk,
+        artifact_type="click",
+        start_ms=700,
+        end_ms=740,
+    )
     return Graph(
         {
             "api-keys": str(api_key.pk),
@@ -108,6 +117,7 @@ def foreign_graph(tenant, folder, settings) -> Graph:
             "models": str(trained.model.pk),
             "inference-jobs": str(inference_job.pk),
             "files": str(inference_file.pk),
+            "rejected-detections": str(rejection.pk),
         }
     )
 
@@ -195,4 +205,7 @@ def foreign_row_counts(tenant) -> dict[str, int]:
         "inference files": InferenceFile.objects.filter(job__tenant=tenant).count(),
         "keys": ApiKey.objects.filter(tenant=tenant, revoked_at__isnull=True).count(),
         "webhooks": Webhook.objects.filter(tenant=tenant, is_active=True).count(),
+        "rejected detections": RejectedDetection.objects.filter(
+            annotation_set__tenant=tenant
+        ).count(),
     }
