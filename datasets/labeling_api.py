@@ -9,13 +9,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from datasets import labeling
-from datasets.api import AUDIO_TAGS, OneAudioApi
+from datasets.api import AUDIO_TAGS, AudioPeaksApi, OneAudioApi
 from datasets.serializers import (
     CueListSerializer,
     CueQuerySerializer,
     CueSerializer,
     SpectrogramQuerySerializer,
 )
+from datasets.server_timing import ServerTimingMixin
 from relay.api.parsing import parse_query
 from relay.api.schema import error_responses
 
@@ -29,7 +30,11 @@ SPECTROGRAM_DESCRIPTION = (
 )
 
 
-class AudioSpectrogramApi(OneAudioApi):
+class TimedAudioPeaksApi(ServerTimingMixin, AudioPeaksApi):
+    """The peaks endpoint (datasets/api.py) with its Server-Timing."""
+
+
+class AudioSpectrogramApi(ServerTimingMixin, OneAudioApi):
     required_scopes = {"GET": "read"}
 
     @extend_schema(
@@ -59,7 +64,7 @@ class AudioSpectrogramApi(OneAudioApi):
         return response
 
 
-class AudioCuesApi(OneAudioApi):
+class AudioCuesApi(ServerTimingMixin, OneAudioApi):
     required_scopes = {"GET": "read"}
 
     @extend_schema(
