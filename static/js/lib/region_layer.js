@@ -39,11 +39,11 @@ export class RegionLayer {
     this.marks = document.createElement("canvas");
     this.marks.dataset.testid = `${testid}-marks`;
     this.marks.setAttribute("aria-hidden", "true");
-    Object.assign(this.marks.style, { display: "none", height: "10px", position: "absolute", top: "0", left: "0" });
-    const lane = document.createElement("div");
-    Object.assign(lane.style, { height: "0", overflow: "visible", zIndex: "4" });
-    lane.append(this.marks);
-    waveform.addLane(lane);
+    Object.assign(this.marks.style, { height: "10px", position: "absolute", top: "0", left: "0" });
+    this.marksLane = document.createElement("div");
+    Object.assign(this.marksLane.style, { display: "none", height: "10px", overflow: "hidden" });
+    this.marksLane.append(this.marks);
+    waveform.addLane(this.marksLane);
     this.syncScheduled = false;
     waveform.on("scroll", () => this.scheduleSync());
     waveform.on("zoom", () => this.scheduleSync());
@@ -139,7 +139,7 @@ export class RegionLayer {
 
   drawMarks(startMs, endMs) {
     const canvas = this.marks;
-    canvas.style.display = this.crowded ? "block" : "none";
+    this.marksLane.style.display = this.crowded ? "block" : "none";
     if (!this.crowded) return;
     const width = this.waveform.ws.getWidth();
     const msPerPx = (endMs - startMs) / width;
