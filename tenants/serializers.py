@@ -1,7 +1,9 @@
+from django.core.validators import RegexValidator
 from django.utils import timezone
 from rest_framework import serializers
 
 from relay.api.fields import ChoiceField, TextField
+from tenants import webhook_urls
 from tenants.models import ApiKey, EventType, Scope, Webhook, WebhookDelivery
 from tenants.services import DEFAULT_SCOPES
 
@@ -53,14 +55,30 @@ class WebhookEventsField(serializers.ListField):
         super().__init__(min_length=1, max_length=len(EventType.choices), **kwargs)
 
 
+WEBHOOK_URL_MESSAGE = (
+    "Enter an http:// or https:// URL with a host name or IP address, an optional port and "
+    "path, and no spaces, user name or password."
+)
+
+
+def webhook_url_field(**kwargs: object) -> serializers.CharField:
+    return serializers.CharField(
+        max_length=2000,
+        validators=[RegexValidator(webhook_urls.URL_PATTERN, message=WEBHOOK_URL_MESSAGE)],
+        help_text="http(s) URL that receives the events: a host name or IP address, an optional "
+        "port and path, no user name or password.",
+        **kwargs,
+    )
+
+
 class WebhookCreateSerializer(serializers.Serializer):
-    url = serializers.URLField(max_length=2000, help_text="http(s) URL that receives the events.")
+    url = webhook_url_field()
     events = WebhookEventsField()
     description = TextField(max_length=500, required=False, default="", allow_blank=True)
 
 
 class WebhookUpdateSerializer(serializers.Serializer):
-    url = serializers.URLField(max_length=2000, required=False)
+    url = webhook_url_field(required=False)
     events = WebhookEventsField(required=False)
     description = TextField(max_length=500, required=False, allow_blank=True)
     is_active = serializers.BooleanField(required=False)

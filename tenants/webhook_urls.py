@@ -13,6 +13,14 @@ from urllib.parse import urlsplit
 
 Resolver = Callable[[str, int], list[str]]
 
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_PORT = r"(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])"
+_HOST = rf"(?:(?:{_LABEL}\.)*{_LABEL}|\[[0-9A-Fa-f:.]+\])"
+# What a webhook URL may look like, stated in the API schema as well as checked: http(s), a host
+# name, IPv4 address or bracketed IPv6 address, an optional port, then printable ASCII without
+# spaces. Whether the host resolves, and to a public address, is for `refusal`.
+URL_PATTERN = rf"^https?://{_HOST}(?::{_PORT})?(?:[/?#][!-~]*)?$"
+
 
 def resolve(host: str, port: int) -> list[str]:
     infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
@@ -28,7 +36,10 @@ def _is_public(address: str) -> bool:
 
 def refusal(url: str, *, allow_private: bool, resolver: Resolver = resolve) -> str | None:
     """Why a webhook may not be sent to `url`, or None when it may."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # a bracketed host that is no IPv6 address
+        return "The URL's host is not a valid address."
     if parts.scheme not in {"http", "https"}:
         return "The URL must start with http:// or https://."
     if parts.username or parts.password:

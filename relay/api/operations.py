@@ -258,4 +258,90 @@ OPERATION_DOCS: dict[str, OperationDoc] = {
         "Over the completed files: audio hours, and per type the count and rate per audio hour, "
         "overall and grouped by each metadata key.",
     ),
+    # --- Labeling aids
+    "get_audio_spectrogram": D(
+        "Get a spectrogram tile",
+        "A PNG of the window's log-mel spectrogram, `width` x `height` pixels, from the stored "
+        "features at overview zoom and from the normalized audio when zoomed in. Tiles carry an "
+        "ETag and are immutable for a feature recipe; 409 until the file is ready.",
+    ),
+    "list_audio_cues": D(
+        "Find suspicious times",
+        "The next (`after_ms`) or previous (`before_ms`) places where the stored frame statistics "
+        "show a jump, a run of zeros after sound or a flat top, with their strength.",
+    ),
+    "get_audio_detections": D(
+        "Get a model's detections on one file",
+        "The detections of a model's latest completed run over this audio file; with "
+        "`annotation_set_id`, those rejected for that set are left out and counted.",
+    ),
+    # --- Model-assisted labeling
+    "import_detections": D(
+        "Import detections into a draft",
+        "Adds an inference job's detections over this dataset's audio as annotations with "
+        '`source: "model"`, all or nothing, filtered by confidence, type and file; detections '
+        "rejected for the set or already in it are skipped. `dry_run` reports without writing.",
+    ),
+    "list_rejected_detections": D(
+        "List rejected detections",
+        "The detections hidden for this draft set, newest first, optionally for one audio file.",
+    ),
+    "reject_detection": D(
+        "Reject a detection",
+        "Hides a detection (named by its file, type, start and end) for this draft set: the "
+        "labeling page does not draw it and importing detections skips it.",
+    ),
+    "unreject_detection": D(
+        "Undo a rejection",
+        "Shows a rejected detection again for this set.",
+    ),
+    # --- Training errors
+    "list_training_job_errors": D(
+        "List a model's validation errors",
+        "The false positives and false negatives of a completed job on its validation files, per "
+        "type, with times and confidence, as stored when training ended; filter by "
+        "`artifact_type` and `kind`.",
+    ),
+    # --- Inference files for the browser
+    "get_inference_file_peaks": D(
+        "Get an inference file's waveform peaks",
+        "Min/max pairs of a completed file's normalized audio for a window, in the shape of "
+        "dataset audio's peaks.",
+    ),
+    "get_inference_file_download_url": D(
+        "Get a playable URL for an inference file",
+        "A short-lived URL of the file's audio that browsers can play with byte ranges.",
+    ),
+    # --- Webhooks
+    "list_webhooks": D(
+        "List webhooks",
+        "Your tenant's webhooks, with their events and whether they are active; never the secret.",
+    ),
+    "create_webhook": D(
+        "Create a webhook",
+        "Registers a URL for a set of events. The signing secret is in this answer only. URLs "
+        "that resolve to private, loopback or link-local addresses are refused.",
+    ),
+    "get_webhook": D(
+        "Get a webhook",
+        "One webhook's URL, events, description and state.",
+    ),
+    "update_webhook": D(
+        "Change a webhook",
+        "Changes the URL, events, description or `is_active`; an inactive webhook hears nothing "
+        "and its pending retries stop.",
+    ),
+    "delete_webhook": D(
+        "Delete a webhook",
+        "Removes the webhook and stops its pending deliveries.",
+    ),
+    "list_webhook_deliveries": D(
+        "List webhook deliveries",
+        "Every delivery attempt, newest first: the event, the attempt number, the endpoint's "
+        "status and the start of its answer, and whether it will be retried.",
+    ),
+    "ping_webhook": D(
+        "Ping a webhook",
+        "Sends a signed `ping` event now, once, and returns how the endpoint answered.",
+    ),
 }
