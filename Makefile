@@ -9,7 +9,7 @@ TEST_DATA_DIR ?= var/test
 # `make run DEMO_DATA=0` starts without the demo datasets of labelled synthetic speech.
 DEMO_DATA ?= 1
 
-.PHONY: install run serve migrate test lint format screenshots schema client-types bench bench-quick bench-quality bench-client clean stack stack-stop stack-status test-stack bench-stack
+.PHONY: install run serve migrate test lint format screenshots schema client-types bench bench-quick bench-quality bench-client bench-ui clean stack stack-stop stack-status test-stack bench-stack
 
 $(INSTALLED): pyproject.toml client/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -74,6 +74,10 @@ bench-quick: install
 # `relay upload` throughput: 200 short files at --parallel 1/4/8, and one 500 MB file.
 bench-client: install
 	RELAY_DATA_DIR=$(TEST_DATA_DIR) $(BIN)/python -m tests.bench.bench_client_upload --json var/bench-client/results.json
+
+# The labeling page in Chromium: a 60-minute file with 2 000 regions (open, zoom, drag, server times).
+bench-ui: install
+	RELAY_DATA_DIR=$(TEST_DATA_DIR) $(BIN)/python -m tests.bench.bench_ui --json var/bench-ui/results.json
 
 # Trains on the bench kit's public + hard corpora through the REST API and scores both test splits.
 bench-quality: install

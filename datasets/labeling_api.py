@@ -9,13 +9,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from datasets import labeling
-from datasets.api import AUDIO_TAGS, OneAudioApi
+from datasets.api import AUDIO_TAGS, AudioPeaksApi, OneAudioApi
 from datasets.serializers import (
     CueListSerializer,
     CueQuerySerializer,
     CueSerializer,
     SpectrogramQuerySerializer,
 )
+from datasets.server_timing import ServerTimingMixin
 from relay.api.parsing import parse_query
 from relay.api.schema import error_responses
 
@@ -29,7 +30,13 @@ SPECTROGRAM_DESCRIPTION = (
 )
 
 
-class AudioSpectrogramApi(OneAudioApi):
+# The peaks endpoint (datasets/api.py) with its Server-Timing (a docstring would become its
+# description in the schema).
+class TimedAudioPeaksApi(ServerTimingMixin, AudioPeaksApi):
+    pass
+
+
+class AudioSpectrogramApi(ServerTimingMixin, OneAudioApi):
     required_scopes = {"GET": "read"}
 
     @extend_schema(
@@ -59,7 +66,7 @@ class AudioSpectrogramApi(OneAudioApi):
         return response
 
 
-class AudioCuesApi(OneAudioApi):
+class AudioCuesApi(ServerTimingMixin, OneAudioApi):
     required_scopes = {"GET": "read"}
 
     @extend_schema(

@@ -13,7 +13,7 @@ urlpatterns = [
     path(f"{AUDIO}/upload", api.AudioInlineUploadApi.as_view(), name="audio-upload-inline"),
     path(f"{AUDIO}/confirm", api.AudioConfirmApi.as_view(), name="audio-confirm"),
     path(ONE_AUDIO, api.AudioDetailApi.as_view(), name="audio-detail"),
-    path(f"{ONE_AUDIO}/peaks", api.AudioPeaksApi.as_view(), name="audio-peaks"),
+    path(f"{ONE_AUDIO}/peaks", labeling_api.TimedAudioPeaksApi.as_view(), name="audio-peaks"),
     path(
         f"{ONE_AUDIO}/spectrogram",
         labeling_api.AudioSpectrogramApi.as_view(),

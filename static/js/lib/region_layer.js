@@ -12,6 +12,10 @@
 import { formatDuration } from "./format.js";
 
 const FILL_ALPHA = 0.28;
+// Regions near the view are wavesurfer regions (elements that can be dragged); beyond this many
+// in and around the view they are only marks in a strip above the waveform, until you zoom in.
+// Each wavesurfer region measures the page on every scroll, so thousands would freeze it.
+const MAX_ON_SCREEN = 300;
 
 export function fillColor(hex, alpha = FILL_ALPHA) {
   const value = /^#([0-9a-f]{6})$/i.exec(hex || "") ? parseInt(hex.slice(1), 16) : 0x888888;
@@ -28,7 +32,21 @@ function raisedFor(region) {
 
 export class RegionLayer {
   constructor(waveform, { types, readOnly = false, testid = "region", describe } = {}) {
+    this.waveform = waveform;
     this.surface = waveform.regionSurface();
+    this.shown = new Set(); // ids of the regions the surface holds
+    this.crowded = false;
+    this.marks = document.createElement("canvas");
+    this.marks.dataset.testid = `${testid}-marks`;
+    this.marks.setAttribute("aria-hidden", "true");
+    Object.assign(this.marks.style, { height: "10px", position: "absolute", top: "0", left: "0" });
+    this.marksLane = document.createElement("div");
+    Object.assign(this.marksLane.style, { display: "none", height: "10px", overflow: "hidden" });
+    this.marksLane.append(this.marks);
+    waveform.addLane(this.marksLane);
+    this.syncScheduled = false;
+    waveform.on("scroll", () => this.scheduleSync());
+    waveform.on("zoom", () => this.scheduleSync());
     this.types = new Map(types.map((type) => [type.name, type]));
     this.readOnly = readOnly;
     this.testid = testid;
@@ -61,7 +79,7 @@ export class RegionLayer {
     this.readOnly = readOnly;
     const active = this.types.get(this.activeType);
     this.surface.dragCreate(readOnly || !active ? null : fillColor(active.color));
-    for (const id of this.regions.keys()) this.surface.update(id, { editable: !readOnly });
+    for (const id of this.shown) this.surface.update(id, { editable: !readOnly });
   }
 
   setActiveType(name) {
@@ -73,21 +91,80 @@ export class RegionLayer {
   // Replaces every region (a file was opened).
   setRegions(list) {
     this.surface.clear();
+    this.shown.clear();
     this.regions.clear();
     this.selectedId = null;
-    for (const region of list) this.upsert(region);
+    for (const region of list) this.regions.set(region.id, { ...region });
+    this.sync();
+  }
+
+  scheduleSync() {
+    if (this.syncScheduled) return;
+    this.syncScheduled = true;
+    requestAnimationFrame(() => {
+      this.syncScheduled = false;
+      this.sync();
+    });
+  }
+
+  look(region) {
+    return { color: this.color(region), title: this.describe(region), raised: raisedFor(region) };
+  }
+
+  // Puts the regions in and around the view on the surface (all of them when they are few
+  // enough, else only the selected one, with marks for the rest) and takes the others off.
+  sync() {
+    const { startMs, endMs } = this.waveform.visibleRange();
+    const margin = (endMs - startMs) / 2;
+    let wanted = [...this.regions.values()].filter((region) => region.end_ms >= startMs - margin && region.start_ms <= endMs + margin);
+    this.crowded = wanted.length > MAX_ON_SCREEN;
+    if (this.crowded) wanted = wanted.filter((region) => region.id === this.selectedId);
+    const ids = new Set(wanted.map((region) => region.id));
+    if (this.selectedId && this.regions.has(this.selectedId)) ids.add(this.selectedId);
+    for (const id of [...this.shown]) {
+      if (!ids.has(id)) {
+        this.surface.remove(id);
+        this.shown.delete(id);
+      }
+    }
+    for (const id of ids) {
+      if (this.shown.has(id)) continue;
+      const region = this.regions.get(id);
+      this.surface.add({ id, startMs: region.start_ms, endMs: region.end_ms, editable: !this.readOnly, testid: this.testid, ...this.look(region) });
+      this.shown.add(id);
+      if (id === this.selectedId) this.surface.update(id, { selected: true });
+    }
+    this.drawMarks(startMs, endMs);
+  }
+
+  drawMarks(startMs, endMs) {
+    const canvas = this.marks;
+    this.marksLane.style.display = this.crowded ? "block" : "none";
+    if (!this.crowded) return;
+    const width = this.waveform.ws.getWidth();
+    const msPerPx = (endMs - startMs) / width;
+    canvas.style.left = `${startMs / this.waveform.msPerPx()}px`;
+    canvas.style.width = `${width}px`;
+    canvas.width = width;
+    canvas.height = 10;
+    const context = canvas.getContext("2d");
+    for (const region of this.regions.values()) {
+      if (region.end_ms < startMs || region.start_ms > endMs) continue;
+      const type = this.types.get(region.artifact_type);
+      context.fillStyle = type ? type.color : "#888";
+      const x = (region.start_ms - startMs) / msPerPx;
+      context.fillRect(Math.floor(x), 0, Math.max(2, (region.end_ms - region.start_ms) / msPerPx), 10);
+    }
   }
 
   // Adds a region or changes it in place.
   upsert(region) {
-    const known = this.regions.get(region.id);
-    const stored = { ...known, ...region };
+    const stored = { ...this.regions.get(region.id), ...region };
     this.regions.set(region.id, stored);
-    const look = { color: this.color(stored), title: this.describe(stored), raised: raisedFor(stored) };
-    if (known) {
-      this.surface.update(region.id, { startMs: stored.start_ms, endMs: stored.end_ms, ...look });
+    if (this.shown.has(region.id)) {
+      this.surface.update(region.id, { startMs: stored.start_ms, endMs: stored.end_ms, ...this.look(stored) });
     } else {
-      this.surface.add({ id: region.id, startMs: stored.start_ms, endMs: stored.end_ms, editable: !this.readOnly, testid: this.testid, ...look });
+      this.sync();
     }
     return stored;
   }
@@ -95,6 +172,7 @@ export class RegionLayer {
   // Keeps a region drawn by dragging, under `id`, as `region` ({artifact_type, …}).
   adopt(surfaceId, region) {
     this.surface.rename(surfaceId, region.id);
+    this.shown.add(region.id);
     this.regions.set(region.id, { ...region });
     this.upsert(region);
   }
@@ -106,13 +184,15 @@ export class RegionLayer {
     this.regions.delete(oldId);
     this.regions.set(newId, { ...region, id: newId });
     this.surface.rename(oldId, newId);
+    if (this.shown.delete(oldId)) this.shown.add(newId);
     if (this.selectedId === oldId) this.selectedId = newId;
   }
 
   remove(id) {
     this.regions.delete(id);
-    this.surface.remove(id);
+    if (this.shown.delete(id)) this.surface.remove(id);
     if (this.selectedId === id) this.select(null);
+    if (this.crowded) this.scheduleSync();
   }
 
   get(id) {
@@ -132,9 +212,12 @@ export class RegionLayer {
   }
 
   select(id) {
-    if (this.selectedId && this.regions.has(this.selectedId)) this.surface.update(this.selectedId, { selected: false });
+    if (this.selectedId && this.shown.has(this.selectedId)) this.surface.update(this.selectedId, { selected: false });
     this.selectedId = id && this.regions.has(id) ? id : null;
-    if (this.selectedId) this.surface.update(this.selectedId, { selected: true });
+    if (this.selectedId) {
+      if (!this.shown.has(this.selectedId)) this.sync();
+      this.surface.update(this.selectedId, { selected: true });
+    }
     this.emit("select", this.selectedId);
   }
 

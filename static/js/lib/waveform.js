@@ -131,7 +131,7 @@ export class Waveform extends Emitter {
 
   // The time span one canvas of wavesurfer's virtualised strip shows.
   canvasSpan(canvas) {
-    const total = this.wrapper ? this.wrapper.scrollWidth : this.ws.getWrapper().scrollWidth;
+    const total = (this.wrapper || this.ws.getWrapper()).offsetWidth;
     const cssWidth = parseFloat(canvas.style.width) || canvas.width;
     const left = parseFloat(canvas.style.left) || 0;
     const msPerPx = this.durationMs / Math.max(1, total);
@@ -188,7 +188,7 @@ export class Waveform extends Emitter {
   // ---- geometry and zoom
 
   totalWidth() {
-    return this.wrapper.scrollWidth || this.container.clientWidth || 1;
+    return this.wrapper.offsetWidth || this.container.clientWidth || 1; // not scrollWidth: lanes' contents
   }
 
   msPerPx() {
@@ -397,7 +397,7 @@ class TimeRuler {
     this.canvas.setAttribute("aria-hidden", "true");
     this.canvas.dataset.testid = "timeline";
     const lane = document.createElement("div");
-    Object.assign(lane.style, { position: "relative", height: "20px" });
+    Object.assign(lane.style, { position: "relative", height: "20px", overflow: "hidden" });
     Object.assign(this.canvas.style, { position: "absolute", top: "0", left: "0", height: "20px" });
     lane.append(this.canvas);
     waveform.wrapper.append(lane);

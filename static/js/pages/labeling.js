@@ -23,7 +23,7 @@ const DEEP_LINK_MS_PER_PX = 20;
 const CUE_MS_PER_PX = 5;
 const $ = (id) => document.getElementById(id);
 
-const state = { files: [], index: -1, waveform: null, layer: null, markMs: null, readOnly: config.set.status !== "draft" };
+const state = { files: [], index: -1, current: null, waveform: null, layer: null, markMs: null, readOnly: config.set.status !== "draft" };
 let activeType = config.types.length ? config.types[0].name : null;
 let zoomStarted = false;
 
@@ -89,6 +89,8 @@ function pageAddress(audioId, tMs) {
 async function openFile(index, { tMs = null } = {}) {
   const audio = state.files[index];
   state.index = index;
+  state.current = audio.id;
+  const stale = () => state.current !== audio.id; // another file was asked for meanwhile
   $("file-select").value = audio.id;
   window.history.replaceState(null, "", pageAddress(audio.id, tMs));
   if (state.waveform) state.waveform.destroy();
@@ -98,13 +100,14 @@ async function openFile(index, { tMs = null } = {}) {
   $("minimap").replaceChildren();
   panel.status(`Opening ${audio.filename}…`);
   const audioPath = `${datasetPath}/audio/${audio.id}`;
+  const annotations = fetchAll(`${setPath}/annotations`, { audio_file_id: audio.id });
+  annotations.catch(() => {}); // reported below, once awaited
   try {
-    const [overview, download, annotations] = await Promise.all([
+    const [overview, download] = await Promise.all([
       api.get(`${audioPath}/peaks`, { points: Math.max(1000, 2 * (container.clientWidth || 1000)) }),
       api.get(`${audioPath}/download-url`, { variant: "normalized" }),
-      fetchAll(`${setPath}/annotations`, { audio_file_id: audio.id }),
     ]);
-    if (state.index !== index) return; // another file was asked for meanwhile
+    if (stale()) return;
     const waveform = await createWaveform({
       container,
       minimapContainer: $("minimap"),
@@ -113,20 +116,21 @@ async function openFile(index, { tMs = null } = {}) {
       mediaUrl: download.url,
       fetchPeaks: (startMs, endMs, points) => api.get(`${audioPath}/peaks`, { start_ms: startMs, end_ms: endMs, points }),
     });
-    if (state.index !== index) return waveform.destroy();
+    if (stale()) return waveform.destroy();
     state.waveform = waveform;
     watchWaveform(waveform, audio);
-    new SpectrogramLane(waveform, { path: audioPath, onFirstTile: () => performance.mark("labeling:first-tile") });
-    state.layer = makeLayer(waveform, annotations);
-    edits.open(state.layer, audio.id);
-    refreshSelection();
     if (tMs !== null) {
       if (audio.duration_ms > 60000) waveform.zoomTo(DEEP_LINK_MS_PER_PX, tMs);
       waveform.seek(tMs);
     }
+    new SpectrogramLane(waveform, { path: audioPath, onFirstTile: () => performance.mark("labeling:first-tile") });
+    state.layer = makeLayer(waveform, await annotations); // the waveform is up meanwhile
+    if (stale()) return;
+    edits.open(state.layer, audio.id);
+    refreshSelection();
     panel.status(`${audio.filename}: ${formatDuration(audio.duration_ms)}. Press ? for the keys.`);
   } catch (error) {
-    if (state.index !== index) return;
+    if (stale()) return;
     showState(container, "error", { title: `Cannot open ${audio.filename}`, text: error.message });
     panel.status("");
   }
@@ -343,30 +347,52 @@ function bindControls() {
   );
 }
 
+function listFiles(files) {
+  state.files = files;
+  replaceChildren($("file-select"), files.map((audio) => h("option", { value: audio.id }, `${audio.filename} (${formatDuration(audio.duration_ms, { precise: false })})`)));
+  $("file-select").disabled = false;
+  const index = files.findIndex((audio) => audio.id === state.current);
+  if (index >= 0) {
+    state.index = index;
+    $("file-select").value = state.current;
+  }
+}
+
+// A deep-linked file opens at once, while the dataset's list (for n, p and the picker) loads.
 async function start() {
   bindControls();
   setReadOnly(state.readOnly);
-  const select = $("file-select");
+  const listing = fetchAll(`${datasetPath}/audio`, { processing_status: "ready" });
+  listing.catch(() => {});
+  const linked = config.audio_id ? await api.get(`${datasetPath}/audio/${config.audio_id}`).catch(() => null) : null;
+  let opening = null;
+  if (linked && linked.processing_status === "ready") {
+    listFiles([linked]);
+    opening = openFile(0, { tMs: config.t_ms });
+  }
+  let files;
   try {
-    state.files = await fetchAll(`${datasetPath}/audio`, { processing_status: "ready" });
+    files = await listing;
   } catch (error) {
     showState($("waveform"), "error", { title: "Cannot list the dataset's audio", text: error.message });
     return;
   }
-  if (!state.files.length) {
-    select.replaceChildren(h("option", {}, "No audio ready"));
+  if (opening) {
+    listFiles(files.some((audio) => audio.id === linked.id) ? files : [linked, ...files]);
+    await opening;
+  } else if (!files.length) {
+    $("file-select").replaceChildren(h("option", {}, "No audio ready"));
     showState($("waveform"), "empty", {
       title: "No audio to label yet",
       text: "Upload audio on the dataset's page; files can be labelled once they are ready.",
       actions: [h("a", { class: "lab-button", href: `/datasets/${config.dataset.id}` }, "Open the dataset")],
     });
     return;
+  } else {
+    if (config.audio_id) toast("The linked file is not in this dataset or not ready; opening the first file.", { kind: "error" });
+    listFiles(files);
+    await openFile(0);
   }
-  replaceChildren(select, state.files.map((audio) => h("option", { value: audio.id }, `${audio.filename} (${formatDuration(audio.duration_ms, { precise: false })})`)));
-  select.disabled = false;
-  const wanted = state.files.findIndex((audio) => audio.id === config.audio_id);
-  if (config.audio_id && wanted < 0) toast("The linked file is not in this dataset or not ready; opening the first file.", { kind: "error" });
-  await openFile(Math.max(0, wanted), { tMs: wanted >= 0 ? config.t_ms : null });
   $("waveform").focus({ preventScroll: true });
 }
 
