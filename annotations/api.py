@@ -103,8 +103,9 @@ def _page_payloads(rows: list[tuple]) -> list[dict[str, object]]:
 # would show a docstring as every subclass's description).
 class AnnotationSetScopedApi(TenantApiView):
     def _set(self, request: Request, dataset_id: UUID, set_id: UUID) -> AnnotationSet:
-        dataset = dataset_selectors.get_dataset(tenant=request.tenant, dataset_id=dataset_id)
-        return selectors.get_annotation_set(dataset=dataset, set_id=set_id)
+        return selectors.get_annotation_set_of_tenant(
+            tenant=request.tenant, dataset_id=dataset_id, set_id=set_id
+        )
 
     def _creator(self, request: Request) -> dict[str, object]:
         return {"created_by_user": request.user.user, "created_by_key": request.user.api_key}

@@ -6,9 +6,11 @@ from django.db.models import QuerySet
 
 from annotations import page_anchors
 from annotations.models import Annotation, AnnotationSet
+from datasets import selectors as dataset_selectors
 from datasets.models import Dataset
 from relay.api.pagination import fetch_page
 from relay.errors import NotFound
+from tenants.models import Tenant
 
 
 def annotation_sets_for(dataset: Dataset) -> QuerySet[AnnotationSet]:
@@ -27,6 +29,22 @@ def get_annotation_set(*, dataset: Dataset, set_id: UUID) -> AnnotationSet:
         return annotation_sets_for(dataset).get(pk=set_id)
     except AnnotationSet.DoesNotExist:
         raise NotFound("Annotation set not found") from None
+
+
+def get_annotation_set_of_tenant(
+    *, tenant: Tenant, dataset_id: UUID, set_id: UUID
+) -> AnnotationSet:
+    """The set `set_id` of the tenant's dataset `dataset_id`, with its dataset (without artifact
+    types), in one query. Raises NotFound naming the dataset when that is what is missing."""
+    found = (
+        AnnotationSet.objects.select_related("dataset")
+        .filter(dataset__tenant=tenant, dataset_id=dataset_id, pk=set_id)
+        .first()
+    )
+    if found is not None:
+        return found
+    dataset_selectors.get_dataset(tenant=tenant, dataset_id=dataset_id, artifact_types=False)
+    raise NotFound("Annotation set not found")
 
 
 def list_annotations(

@@ -130,7 +130,9 @@ class AudioListApi(TenantApiView):
         responses=paginated_serializer(AudioFileListItemSerializer),
     )
     def get(self, request: Request, dataset_id: UUID) -> Response:
-        dataset = selectors.get_dataset(tenant=request.tenant, dataset_id=dataset_id)
+        dataset = selectors.get_dataset(
+            tenant=request.tenant, dataset_id=dataset_id, artifact_types=False
+        )
         query = parse_query(AudioQuerySerializer, request)
         audio_files = selectors.list_audio_files(
             dataset=dataset, metadata=metadata_filters(request), **query

@@ -25,9 +25,14 @@ def list_datasets(*, tenant: Tenant, search: str = "") -> QuerySet[Dataset]:
     return _with_artifact_types(datasets).order_by("-created_at", "-id")
 
 
-def get_dataset(*, tenant: Tenant, dataset_id: UUID) -> Dataset:
+def get_dataset(*, tenant: Tenant, dataset_id: UUID, artifact_types: bool = True) -> Dataset:
+    """The tenant's dataset, with its artifact types read in the same call unless the caller
+    needs only the row (`artifact_types=False`: one query fewer)."""
+    datasets = datasets_for(tenant)
+    if artifact_types:
+        datasets = _with_artifact_types(datasets)
     try:
-        return _with_artifact_types(datasets_for(tenant)).get(pk=dataset_id)
+        return datasets.get(pk=dataset_id)
     except Dataset.DoesNotExist:
         raise NotFound("Dataset not found") from None
 

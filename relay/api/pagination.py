@@ -64,12 +64,21 @@ def paginate(
     query = parse_query(PageQuerySerializer, request)
     page = query["page"]
     page_size = query.get("page_size") or settings.RELAY_PAGE_SIZE
+    offset = (page - 1) * page_size
+    load = load or _as_is
+    rows = None
+    if total is None and offset < SHALLOW_ROWS:
+        # A shallow page is read first; when it is the last one (short, and not empty past the
+        # end) its rows tell the total, and COUNT(*) is a round trip saved.
+        rows = list(load(queryset)[offset : offset + page_size])
+        if len(rows) < page_size and (rows or offset == 0):
+            total = offset + len(rows)
     if total is None:
         total = queryset.count()
-    offset = (page - 1) * page_size
-    rows = (fetch or fetch_page)(
-        queryset, offset=offset, limit=page_size, total=total, load=load or _as_is
-    )
+    if rows is None:
+        rows = (fetch or fetch_page)(
+            queryset, offset=offset, limit=page_size, total=total, load=load
+        )
     items = render(rows) if render else item_serializer(rows, many=True).data
     return Response(
         {

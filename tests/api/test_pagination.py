@@ -98,3 +98,22 @@ def test_a_nul_in_the_search_is_422_not_a_database_error(api_client):
 
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["query", "search"]
+
+
+@pytest.mark.parametrize("page_size", [1, 3, 6, 7, 8, 50])
+def test_the_total_is_the_same_whether_counted_or_read_off_a_short_last_page(
+    api_client, seven_datasets, page_size
+):
+    pages = [
+        api_client.get(DATASETS_URL, {"page_size": page_size, "page": page}).json()
+        for page in range(1, 7 // page_size + 3)  # up to a page past the end
+    ]
+
+    assert {page["total"] for page in pages} == {7}
+    assert sum(len(page["items"]) for page in pages) == 7
+
+
+def test_an_empty_list_has_a_total_of_zero(api_client):
+    body = api_client.get(DATASETS_URL).json()
+
+    assert (body["items"], body["total"], body["has_more"]) == ([], 0, False)
