@@ -251,3 +251,48 @@ def test_inference_on_two_uploaded_files_lists_their_detections(
         )
     assert_accessible(page, where="the inference job page")
     picture(page, "inference")
+
+
+def test_a_model_is_renamed_compared_with_another_and_deleted(
+    page: Page, labelled: dict, trained: dict, training_relay: LiveRelay
+):
+    if "model_id" not in trained:
+        pytest.skip("needs the model the training test makes")
+    client = training_relay.client()
+    second = client.post(
+        "/training-jobs",
+        {
+            "dataset_id": labelled["dataset"]["id"],
+            "annotation_set_id": labelled["set"]["id"],
+            "config": {"epochs": 1, "batch_size": 8, "validation_split": 0.34},
+        },
+        expect=201,
+    )
+    second = client.wait_until(
+        f"/training-jobs/{second['id']}", "status", {"completed", "failed"}, timeout_s=240
+    )
+    page.goto("/models/")
+    expect(page.get_by_test_id("model-row")).to_have_count(2)
+    assert_accessible(page, where="the models list")
+
+    page.goto(f"/models/{trained['model_id']}")
+    page.get_by_test_id("model-rename").click()
+    page.get_by_label("Name", exact=True).fill("Two epochs, six clips")
+    page.get_by_role("button", name="Save name").click()
+    expect(page.get_by_test_id("model-name")).to_have_text("Two epochs, six clips")
+    assert client.get(f"/models/{trained['model_id']}")["name"] == "Two epochs, six clips"
+    expect(page.get_by_test_id("model-metrics")).to_contain_text("Macro average")
+    assert_accessible(page, where="a model's page")
+
+    page.get_by_test_id("compare-with").select_option(second["model_id"])
+    page.wait_for_url(re.compile(r"/models/compare\?a=.+&b=.+"))
+    expect(page.get_by_test_id("compare-table")).to_contain_text("Two epochs, six clips")
+    expect(page.get_by_test_id("compare-macro-F1")).to_be_visible()
+    assert_accessible(page, where="the model comparison")
+
+    page.goto(f"/models/{second['model_id']}")
+    page.get_by_test_id("model-delete").click()
+    page.get_by_test_id("confirm").click()
+    page.wait_for_url(re.compile(r"/models/$"))
+    expect(page.get_by_test_id("model-row")).to_have_count(1)
+    client.call("GET", f"/models/{second['model_id']}", expect=404)
