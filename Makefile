@@ -9,7 +9,7 @@ TEST_DATA_DIR ?= var/test
 # `make run DEMO_DATA=0` starts without the demo datasets of labelled synthetic speech.
 DEMO_DATA ?= 1
 
-.PHONY: install run serve migrate test lint format screenshots schema client-types bench bench-quick bench-quality bench-client clean stack stack-stop stack-status test-stack
+.PHONY: install run serve migrate test lint format screenshots schema client-types bench bench-quick bench-quality bench-client clean stack stack-stop stack-status test-stack bench-stack
 
 $(INSTALLED): pyproject.toml client/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ stack-stop:
 
 stack-status:
 	$(BIN)/python scripts/stack.py status
+
+# 50 clients for 60 s of Relay's 4-way mix, then of a bare JSON view, on a stack of its own.
+bench-stack: install
+	RELAY_DATA_DIR=$(TEST_DATA_DIR) $(BIN)/python -m tests.bench.bench_stack $(BENCH_ARGS)
 
 # Fault and load tests on a stack of their own (free ports): tests/stack/. CI runs this once.
 test-stack: install

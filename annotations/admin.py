@@ -1,9 +1,12 @@
 from django.contrib import admin
-from django.http import HttpRequest
-from django.urls import reverse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
 from annotations.models import Annotation, AnnotationSet
+from annotations.pages import labeling_config
+from tenants.selectors import membership_of
 
 
 @admin.register(AnnotationSet)
@@ -23,6 +26,7 @@ class AnnotationSetAdmin(admin.ModelAdmin):
         "content_hash",
         "published_at",
         "annotations_link",
+        "labeling_link",
     ]
     fields = ["name", "description", *readonly_fields]
 
@@ -44,6 +48,43 @@ class AnnotationSetAdmin(admin.ModelAdmin):
             obj.pk,
             obj.annotation_count,
         )
+
+    @admin.display(description="Labeling")
+    def labeling_link(self, obj: AnnotationSet) -> str:
+        url = reverse("admin:annotations_annotationset_label", args=[obj.pk])
+        return format_html('<a href="{}">Open the labeling view</a>', url)
+
+    def get_urls(self) -> list[URLPattern]:
+        label = path(
+            "<path:object_id>/label/",
+            self.admin_site.admin_view(self.labeling_view),
+            name="annotations_annotationset_label",
+        )
+        return [label, *super().get_urls()]
+
+    def labeling_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """The labeling component inside the admin. It works through /api/v1 as the operator's
+        own tenant, so an operator outside the set's tenant is told so instead."""
+        annotation_set = self.get_object(request, object_id)
+        if annotation_set is None or not self.has_view_permission(request, annotation_set):
+            raise Http404("Annotation set not found")
+        membership = membership_of(request.user)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Label {annotation_set.name}",
+            "opts": self.model._meta,
+            "original": annotation_set,
+            "annotation_set": annotation_set,
+            "dataset": annotation_set.dataset,
+            "member": membership is not None and membership.tenant_id == annotation_set.tenant_id,
+            "labeling_config": labeling_config(
+                request,
+                dataset=annotation_set.dataset,
+                annotation_set=annotation_set,
+                page_url=request.path,
+            ),
+        }
+        return TemplateResponse(request, "admin/annotations/annotationset/label.html", context)
 
 
 @admin.register(Annotation)

@@ -55,7 +55,7 @@ def _other_set(annotation_set: AnnotationSet, other_id: UUID) -> AnnotationSet:
             ["query", "other"],
             "No annotation set with this id in this dataset; agreement compares two sets of "
             "the same dataset.",
-            "not_found",
+            "value_error.not_found",
         ) from None
 
 

@@ -212,15 +212,20 @@ class _DatasetFacts:
 
     types: dict[str, str]  # lower-cased name → name
     audio: dict[uuid.UUID, AudioFacts]
-    by_name: dict[str, list[uuid.UUID]]
+    by_name: dict[str, list[uuid.UUID]]  # ready audio only: the only audio rows can label
     by_stem: dict[str, list[uuid.UUID]]
+    unready_by_name: dict[str, str]  # name or stem → status, to say why a name matched nothing
 
 
 def _dataset_facts(annotation_set: AnnotationSet) -> _DatasetFacts:
     dataset_id = annotation_set.dataset_id
     names = ArtifactType.objects.filter(dataset_id=dataset_id).values_list("name", flat=True)
     facts = _DatasetFacts(
-        types={name.lower(): name for name in names}, audio={}, by_name={}, by_stem={}
+        types={name.lower(): name for name in names},
+        audio={},
+        by_name={},
+        by_stem={},
+        unready_by_name={},
     )
     by_name, by_stem = defaultdict(list), defaultdict(list)
     audio_rows = AudioFile.objects.filter(dataset_id=dataset_id).values_list(
@@ -230,8 +235,13 @@ def _dataset_facts(annotation_set: AnnotationSet) -> _DatasetFacts:
         facts.audio[pk] = AudioFacts(
             is_ready=status == AudioFile.Status.READY, duration_ms=duration_ms or 0
         )
+        stem = PurePosixPath(filename).stem
+        if status != AudioFile.Status.READY:
+            facts.unready_by_name.setdefault(filename, status)
+            facts.unready_by_name.setdefault(stem, status)
+            continue
         by_name[filename].append(pk)
-        by_stem[PurePosixPath(filename).stem].append(pk)
+        by_stem[stem].append(pk)
     facts.by_name, facts.by_stem = dict(by_name), dict(by_stem)
     return facts
 
@@ -278,9 +288,9 @@ def _checked_row(
     if row.audio_file_id is not None:
         values["audio_file_id"] = row.audio_file_id
     elif row.filename is not None:
-        audio_id, problem = _audio_named(row, facts)
+        audio_id, problem, problem_type = _audio_named(row, facts)
         if problem:
-            fail("filename", problem, "value_error.not_found")
+            fail("filename", problem, problem_type)
             failed = failed | {"filename"}
         else:
             values["audio_file_id"] = str(audio_id)
@@ -301,17 +311,30 @@ def _checked_row(
     return values, errors
 
 
-def _audio_named(row: ParsedRow, facts: _DatasetFacts) -> tuple[uuid.UUID | None, str]:
-    """The audio file a row's filename names, or a message saying why there is none."""
+def _audio_named(row: ParsedRow, facts: _DatasetFacts) -> tuple[uuid.UUID | None, str, str]:
+    """The ready audio file a row's filename names, or a message and error type saying why
+    there is none. Audio that is not ready (an upload never confirmed, a failed file) cannot be
+    labelled, so it is never a match, and never makes a name ambiguous."""
     name = row.filename or ""
     matches = facts.by_name.get(name, [])
     if not matches and row.match_stem:
         matches = facts.by_stem.get(name, [])
     if len(matches) == 1:
-        return matches[0], ""
+        return matches[0], "", ""
     if not matches:
-        return None, f"No audio file named {name!r} in this dataset"
-    return None, (
-        f"{len(matches)} audio files are named {name!r}; give audio_file_id (CSV or JSON) "
-        "or rename the files so that names are unique"
+        status = facts.unready_by_name.get(name)
+        if status is not None:
+            return (
+                None,
+                (f"The audio file named {name!r} is {status}; only ready audio can be labelled"),
+                "value_error.not_ready",
+            )
+        return None, f"No audio file named {name!r} in this dataset", "value_error.not_found"
+    return (
+        None,
+        (
+            f"{len(matches)} audio files are named {name!r}; give audio_file_id (CSV or JSON) "
+            "or rename the files so that names are unique"
+        ),
+        "value_error.ambiguous",
     )

@@ -1,6 +1,8 @@
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html_join
 
 from datasets import services
 from datasets.models import ArtifactType, AudioFile, Dataset
@@ -54,8 +56,29 @@ class AudioFileAdmin(admin.ModelAdmin):
         "processed_at",
         "created_at",
         "updated_at",
+        "labeling_links",
     ]
     actions = ["reprocess_selected"]
+
+    @admin.display(description="Label")
+    def labeling_links(self, obj: AudioFile) -> str:
+        """This file in the labeling view of each of its dataset's annotation sets."""
+        sets = obj.dataset.annotation_sets.order_by("-created_at")
+        if not sets:
+            return "No annotation set yet: create one on the dataset's page."
+        return format_html_join(
+            " · ",
+            '<a href="{}?audio={}">{} ({})</a>',
+            (
+                (
+                    reverse("admin:annotations_annotationset_label", args=[annotation_set.pk]),
+                    obj.pk,
+                    annotation_set.name,
+                    annotation_set.status,
+                )
+                for annotation_set in sets
+            ),
+        )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # audio arrives through uploads, which the API signs

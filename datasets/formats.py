@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from pathlib import PurePosixPath
+from typing import NamedTuple
 
 
 @dataclass(frozen=True)
@@ -55,22 +56,41 @@ def format_for_filename(filename: str) -> AudioFormat | None:
     return next((fmt for fmt in ACCEPTED_FORMATS if extension in fmt.extensions), None)
 
 
-def upload_format_problems(*, filename: str, content_type: str) -> list[tuple[str, str]]:
-    """What is wrong with a declared upload's type, as (field, message) pairs; empty when fine."""
+class FormatProblem(NamedTuple):
+    field: str
+    message: str
+    code: str  # `unsupported_format`, or `format_mismatch` when each is fine but they disagree
+
+
+def upload_format_problems(*, filename: str, content_type: str) -> list[FormatProblem]:
+    """What is wrong with a declared upload's type; empty when fine."""
     by_type = format_for_content_type(content_type)
     by_name = format_for_filename(filename)
     problems = []
     if by_type is None:
         accepted = ", ".join(ACCEPTED_CONTENT_TYPES)
-        problems.append(("content_type", f"Unsupported audio type; use one of {accepted}."))
+        problems.append(
+            FormatProblem(
+                "content_type",
+                f"Unsupported audio type; use one of {accepted}.",
+                "unsupported_format",
+            )
+        )
     if by_name is None:
         accepted = ", ".join(ACCEPTED_EXTENSIONS)
-        problems.append(("filename", f"Unsupported file extension; use one of {accepted}."))
+        problems.append(
+            FormatProblem(
+                "filename",
+                f"Unsupported file extension; use one of {accepted}.",
+                "unsupported_format",
+            )
+        )
     if by_type and by_name and by_type != by_name:
         problems.append(
-            (
+            FormatProblem(
                 "content_type",
                 f"Content type {content_type!r} does not match the extension of {filename!r}.",
+                "format_mismatch",
             )
         )
     return problems

@@ -5,6 +5,7 @@ import re
 
 from django.conf import settings
 from django.core.validators import RegexValidator
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from datasets import formats
@@ -43,6 +44,7 @@ class ArtifactTypeListField(serializers.ListSerializer):
         super().__init__(
             child=ArtifactTypeInputSerializer(),
             allow_empty=False,
+            min_length=1,
             max_length=MAX_ARTIFACT_TYPES,
             **kwargs,
         )
@@ -112,6 +114,14 @@ class DatasetSerializer(serializers.ModelSerializer):
         ]
 
 
+@extend_schema_field(
+    {
+        "type": "object",
+        "additionalProperties": True,
+        "description": "A JSON object of your own, up to RELAY_MAX_METADATA_BYTES (8 KiB) as "
+        "UTF-8 JSON; keys are 1-64 letters, digits, '_' or '-'; no string in it may hold NUL.",
+    }
+)
 class MetadataField(serializers.JSONField):
     """A small JSON object of the client's own (`{"tts_model": "v3", "voice": "anna"}`)."""
 
@@ -147,6 +157,45 @@ def _has_forbidden_text(value: object) -> bool:
     return False
 
 
+def _any_case(extension: str) -> str:
+    return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else re.escape(c) for c in extension)
+
+
+AUDIO_FILENAME_PATTERN = (
+    "^[^\\u0000-\\u001f\\u007f-\\u009f]*("
+    + "|".join(_any_case(ext) for ext in formats.ACCEPTED_EXTENSIONS)
+    + ")$"
+)
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 255,
+        "pattern": AUDIO_FILENAME_PATTERN,
+        "description": "The file's name, ending in an accepted audio extension that matches "
+        "content_type (a rule across the two fields, checked by the server).",
+    }
+)
+class AudioFilenameField(TextField):
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(min_length=1, max_length=255, **kwargs)
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "enum": formats.ACCEPTED_CONTENT_TYPES,
+        "description": "The audio content type; parameters (`audio/wav; codecs=1`) are also "
+        "accepted.",
+    }
+)
+class AudioContentTypeField(TextField):
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(min_length=1, max_length=100, **kwargs)
+
+
 class UploadRequestSerializer(AllErrorsSerializer):
     """A file to upload: its name, audio content type (matching the name's extension), size in
     bytes and optional metadata."""
@@ -154,8 +203,8 @@ class UploadRequestSerializer(AllErrorsSerializer):
     # Both upload flows (dataset audio, inference files) ask this; the format check runs with
     # the field checks, so one 422 names every problem.
 
-    filename = TextField(min_length=1, max_length=255)
-    content_type = TextField(min_length=1, max_length=100)
+    filename = AudioFilenameField()
+    content_type = AudioContentTypeField()
     metadata = MetadataField(required=False)
 
     def validate(self, attrs: dict) -> dict:
@@ -165,7 +214,10 @@ class UploadRequestSerializer(AllErrorsSerializer):
             )
             if problems:
                 raise serializers.ValidationError(
-                    {field: [msg] for field, msg in problems}, code="unsupported_format"
+                    {
+                        problem.field: [serializers.ErrorDetail(problem.message, problem.code)]
+                        for problem in problems
+                    }
                 )
         return attrs
 
@@ -371,5 +423,44 @@ def _decode_inline_file(data_url: str, filename: str | None, index: int) -> tupl
     )
     problems = formats.upload_format_problems(filename=name, content_type=content_type)
     if problems:
-        raise serializers.ValidationError([msg for _, msg in problems], code="unsupported_format")
+        raise serializers.ValidationError(
+            [serializers.ErrorDetail(problem.message, problem.code) for problem in problems]
+        )
     return content, content_type, name
+
+
+class SpectrogramQuerySerializer(serializers.Serializer):
+    start_ms = serializers.IntegerField(min_value=0)
+    end_ms = serializers.IntegerField(min_value=1)
+    width = serializers.IntegerField(min_value=1, max_value=2048, help_text="Pixels.")
+    height = serializers.IntegerField(min_value=8, max_value=512, help_text="Pixels.")
+
+    def validate(self, attrs: dict) -> dict:
+        if attrs["end_ms"] <= attrs["start_ms"]:
+            raise serializers.ValidationError({"end_ms": ["end_ms must be after start_ms."]})
+        return attrs
+
+
+class CueQuerySerializer(serializers.Serializer):
+    after_ms = serializers.IntegerField(min_value=-1, required=False)
+    before_ms = serializers.IntegerField(min_value=0, required=False)
+    limit = serializers.IntegerField(min_value=1, max_value=100, default=10)
+
+    def validate(self, attrs: dict) -> dict:
+        if ("after_ms" in attrs) == ("before_ms" in attrs):
+            raise serializers.ValidationError(
+                {"after_ms": ["Give exactly one of after_ms and before_ms."]}
+            )
+        return attrs
+
+
+class CueSerializer(serializers.Serializer):
+    time_ms = serializers.IntegerField(help_text="Where the run of suspicious frames begins.")
+    kind = serializers.ChoiceField(choices=["jump", "zero_run", "flat_top"])
+    strength = serializers.FloatField(
+        help_text="The statistic that tripped the rule: a jump's size, or a fraction of a frame."
+    )
+
+
+class CueListSerializer(serializers.Serializer):
+    items = CueSerializer(many=True)

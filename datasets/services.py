@@ -2,6 +2,7 @@ import logging
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path, PurePosixPath
 from typing import TypedDict
 
@@ -167,8 +168,12 @@ def check_upload_request(*, filename: str, content_type: str, file_size: int) ->
     if problems:
         raise Invalid(
             [
-                {"loc": ["body", field], "msg": msg, "type": "value_error.unsupported_format"}
-                for field, msg in problems
+                {
+                    "loc": ["body", problem.field],
+                    "msg": problem.message,
+                    "type": f"value_error.{problem.code}",
+                }
+                for problem in problems
             ]
         )
 
@@ -199,6 +204,37 @@ def request_audio_upload(
     )
     logger.info("audio %s upload url issued (%d bytes declared)", audio.pk, file_size)
     return audio, target
+
+
+def upload_expiry_cutoff() -> datetime:
+    """Uploads requested before this and still unconfirmed are abandoned: their URL expired
+    (`RELAY_UPLOAD_URL_EXPIRES_S`) and the grace period for a late confirm is over."""
+    expired_for = settings.RELAY_UPLOAD_URL_EXPIRES_S + settings.RELAY_UPLOAD_GRACE_S
+    return timezone.now() - timedelta(seconds=expired_for)
+
+
+def expire_unconfirmed_uploads() -> int:
+    """Housekeeping: delete audio rows whose upload was never confirmed by `upload_expiry_cutoff`,
+    with any (partial) object the upload left, so that a ghost keeps neither a row nor a file.
+    Idempotent, and safe to run concurrently with itself and with a confirm: the delete is
+    conditional on the row still being pending. Returns how many rows this call removed."""
+    stale = AudioFile.objects.filter(
+        processing_status=AudioFile.Status.PENDING, created_at__lt=upload_expiry_cutoff()
+    )
+    store = get_object_store()
+    removed = 0
+    for audio in stale.only("pk", "tenant_id", "dataset_id").iterator():
+        with transaction.atomic():
+            deleted, _ = AudioFile.objects.filter(
+                pk=audio.pk, processing_status=AudioFile.Status.PENDING
+            ).delete()
+            if deleted:
+                removed += 1
+                prefix = audio.storage_prefix
+                transaction.on_commit(lambda prefix=prefix: store.delete_prefix(prefix))
+    if removed:
+        logger.info("%d unconfirmed audio uploads expired", removed)
+    return removed
 
 
 def confirm_audio_upload(*, audio: AudioFile) -> AudioFile:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from datasets import api
+from datasets import api, labeling_api
 
 AUDIO = "datasets/<id:dataset_id>/audio"
 ONE_AUDIO = f"{AUDIO}/<id:audio_id>"
@@ -14,5 +14,11 @@ urlpatterns = [
     path(f"{AUDIO}/confirm", api.AudioConfirmApi.as_view(), name="audio-confirm"),
     path(ONE_AUDIO, api.AudioDetailApi.as_view(), name="audio-detail"),
     path(f"{ONE_AUDIO}/peaks", api.AudioPeaksApi.as_view(), name="audio-peaks"),
+    path(
+        f"{ONE_AUDIO}/spectrogram",
+        labeling_api.AudioSpectrogramApi.as_view(),
+        name="audio-spectrogram",
+    ),
+    path(f"{ONE_AUDIO}/cues", labeling_api.AudioCuesApi.as_view(), name="audio-cues"),
     path(f"{ONE_AUDIO}/download-url", api.AudioDownloadUrlApi.as_view(), name="audio-download-url"),
 ]

@@ -226,12 +226,7 @@ def _finish_completed(*, file: InferenceFile, duration_ms: int, result: FileResu
                     "updated_at": now,
                 },
             )
-        InferenceJob.objects.filter(pk=job.pk).update(
-            processed_files=F("processed_files") + 1,
-            total_detections=F("total_detections") + len(found),
-            processed_duration_ms=F("processed_duration_ms") + duration_ms,
-        )
-        services.refresh_job_status(job)
+        services.refresh_job_status(job)  # recounts the job's counters from its files
     logger.info(
         "inference file %s completed: %d ms, %d detections", file.pk, duration_ms, len(found)
     )
@@ -254,10 +249,7 @@ def _finish_failed(*, file: InferenceFile, message: str) -> None:
         )
         if failed:
             Detection.objects.filter(file_id=file.pk).delete()
-            InferenceJob.objects.filter(pk=job.pk).update(
-                processed_files=F("processed_files") + 1, failed_files=F("failed_files") + 1
-            )
-            services.refresh_job_status(job)
+            services.refresh_job_status(job)  # recounts the job's counters from its files
     if failed:
         logger.info("inference file %s failed: %s", file.pk, message)
 

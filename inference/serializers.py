@@ -59,6 +59,7 @@ class ThresholdField(serializers.Field):
 
 
 class InferenceConfigInputSerializer(serializers.Serializer):
+    rejects_unknown_fields = True  # the schema says `additionalProperties: false`
     threshold = ThresholdField(required=False, default=None)
     merge_window_ms = serializers.IntegerField(
         min_value=0,

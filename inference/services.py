@@ -6,18 +6,19 @@ A job's status follows its files (`refresh_job_status`): `pending` while no file
 `processing` while a confirmed file is unfinished or a requested upload is unconfirmed;
 `completed` once every file is confirmed and finished and at least one completed; `failed` when
 every confirmed file failed. Adding a file to a finished job (not a cancelled one) makes it
-`processing` again. Counters change in the same transaction as the files they count.
+`processing` again. The counters are recounted from the files in the same transaction as every
+change to them, with the job row locked, so they agree with the files at every moment.
 """
 
 import logging
 from collections.abc import Mapping, Sequence
-from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from datasets import services as dataset_services
@@ -153,7 +154,6 @@ def confirm_file_upload(*, file: InferenceFile) -> InferenceFile:
         locked.status = InferenceFile.Status.PROCESSING
         locked.confirmed_at = timezone.now()
         locked.save(update_fields=["status", "confirmed_at", "updated_at"])
-        _count(job, total_files=1)
         refresh_job_status(job)
         _enqueue(locked.pk)
     logger.info("inference file %s confirmed", locked.pk)
@@ -229,7 +229,6 @@ def add_dataset_audio(*, job: InferenceJob, audio_ids: Sequence[UUID]) -> list[I
             )
         InferenceFile.objects.bulk_create(created)
         if created:
-            _count(locked, total_files=len(created))
             refresh_job_status(locked)
         for file in created:
             _enqueue(file.pk)
@@ -244,15 +243,27 @@ def _enqueue(file_id: object) -> None:
     transaction.on_commit(lambda: tasks.run_inference_file.send(str(file_id)))
 
 
-def _count(job: InferenceJob, **deltas: int) -> None:
-    InferenceJob.objects.filter(pk=job.pk).update(
-        **{name: F(name) + delta for name, delta in deltas.items()}, updated_at=timezone.now()
+def _recount(job: InferenceJob) -> None:
+    """The job's counters, counted afresh from its files: `total_files` the confirmed ones,
+    `processed_files` the completed or failed ones, `failed_files`, `total_detections`, and the
+    audio time of the completed ones."""
+    finished = [InferenceFile.Status.COMPLETED, InferenceFile.Status.FAILED]
+    completed = Q(status=InferenceFile.Status.COMPLETED)
+    counts = InferenceFile.objects.filter(job_id=job.pk).aggregate(
+        total_files=Count("pk", filter=Q(confirmed_at__isnull=False)),
+        processed_files=Count("pk", filter=Q(status__in=finished)),
+        failed_files=Count("pk", filter=Q(status=InferenceFile.Status.FAILED)),
+        total_detections=Coalesce(Sum("detection_count"), 0),
+        processed_duration_ms=Coalesce(Sum("duration_ms", filter=completed), 0),
     )
+    InferenceJob.objects.filter(pk=job.pk).update(**counts, updated_at=timezone.now())
 
 
 def refresh_job_status(job: InferenceJob) -> InferenceJob:
-    """Set the job's status from its counters and files; call inside the transaction that
-    changed them, with the job row locked. A cancelled job stays cancelled."""
+    """Recount the job's counters from its files and set its status from them; call inside the
+    transaction that changed the files, with the job row locked. A cancelled job stays
+    cancelled (its counters are still recounted)."""
+    _recount(job)
     job.refresh_from_db()
     if job.status == InferenceJob.Status.CANCELLED:
         return job
@@ -342,7 +353,6 @@ def retry_failed_files(*, file_ids: Sequence[UUID]) -> int:
                 confirmed_at=timezone.now(),
                 updated_at=timezone.now(),
             )
-            _count(job, processed_files=-retried, failed_files=-retried)
             refresh_job_status(job)
             for file_id in ids:
                 _enqueue(file_id)
@@ -352,29 +362,35 @@ def retry_failed_files(*, file_ids: Sequence[UUID]) -> int:
 
 
 def abandon_unconfirmed_uploads() -> int:
-    """Delete files whose upload URL expired RELAY_REQUEUE_UNCLAIMED_AFTER ago without a
-    confirm, so that their jobs can finish. Returns how many were removed."""
-    cutoff = timezone.now() - settings.RELAY_REQUEUE_UNCLAIMED_AFTER
-    cutoff -= timedelta(seconds=settings.RELAY_UPLOAD_URL_EXPIRES_S)
+    """Housekeeping: delete files whose upload URL expired `RELAY_UPLOAD_GRACE_S` ago without a
+    confirm, with whatever their upload left in storage, so that their jobs can finish; the
+    jobs' counters and status follow in the same transaction. Idempotent, and safe to run
+    concurrently with itself and with a confirm (a file confirmed meanwhile stays). Returns how
+    many files this call removed."""
+    cutoff = dataset_services.upload_expiry_cutoff()
     stale = list(
         InferenceFile.objects.filter(
             status=InferenceFile.Status.PENDING, created_at__lt=cutoff
         ).values_list("pk", "job_id", "source_key")
     )
     store = get_object_store()
+    removed = 0
     for file_id, job_id, key in stale:
         with transaction.atomic():
-            job = InferenceJob.objects.select_for_update().get(pk=job_id)
+            job = InferenceJob.objects.select_for_update().filter(pk=job_id).first()
+            if job is None:
+                continue  # the job was deleted meanwhile, with its files
             deleted, _ = InferenceFile.objects.filter(
                 pk=file_id, status=InferenceFile.Status.PENDING
             ).delete()
             if deleted:
+                removed += 1
                 refresh_job_status(job)
                 prefix = key.rsplit("/", 1)[0]
                 transaction.on_commit(lambda prefix=prefix: store.delete_prefix(prefix))
-    if stale:
-        logger.info("%d unconfirmed inference uploads abandoned", len(stale))
-    return len(stale)
+    if removed:
+        logger.info("%d unconfirmed inference uploads abandoned", removed)
+    return removed
 
 
 def delete_inference_job(*, job: InferenceJob) -> None:

@@ -2,7 +2,7 @@ import logging
 
 import dramatiq
 
-from inference import runner, services
+from inference import runner
 from relay.queue import INFERENCE_QUEUE
 
 logger = logging.getLogger(__name__)
@@ -19,9 +19,8 @@ def run_inference_file(file_id: str) -> None:
 
 
 def requeue_stuck_inference() -> int:
-    """The sweep: re-enqueue files whose worker died or whose message was lost, and drop
-    uploads that were never confirmed so that their jobs can finish."""
-    services.abandon_unconfirmed_uploads()
+    """The sweep: re-enqueue files whose worker died or whose message was lost. (Uploads never
+    confirmed are dropped by housekeeping.)"""
     stuck = runner.files_needing_a_worker()
     for file_id in stuck:
         run_inference_file.send(file_id)

@@ -51,9 +51,11 @@ def queue_stats() -> tuple[list[QueueStats], int | None]:
 
 
 def job_counts() -> list[tuple[str, dict[str, int]]]:
-    """(what, {state: count}) for audio processing, training jobs, inference jobs and files."""
+    """(what, {state: count}) for audio processing, training jobs, inference jobs and files,
+    and webhook deliveries."""
     from datasets.models import AudioFile
     from inference.models import InferenceFile, InferenceJob
+    from tenants.models import WebhookDelivery
     from training.models import TrainingJob
 
     def by(model, field: str, states) -> dict[str, int]:
@@ -65,4 +67,5 @@ def job_counts() -> list[tuple[str, dict[str, int]]]:
         ("Training jobs", by(TrainingJob, "status", TrainingJob.Status)),
         ("Inference jobs", by(InferenceJob, "status", InferenceJob.Status)),
         ("Inference files", by(InferenceFile, "status", InferenceFile.Status)),
+        ("Webhook deliveries", by(WebhookDelivery, "status", WebhookDelivery.Status)),
     ]

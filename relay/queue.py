@@ -19,6 +19,8 @@ from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import Middleware
 
+from relay import logs
+
 logger = logging.getLogger(__name__)
 
 PROCESSING_QUEUE = "processing"
@@ -42,6 +44,22 @@ class DatabaseConnections(Middleware):
     after_skip_message = after_process_message
 
 
+class LogContext(Middleware):
+    """A worker's log lines carry the message's id where a request's carry the request id, so
+    every line of one task can be found together."""
+
+    def before_process_message(self, broker: dramatiq.Broker, message: dramatiq.Message) -> None:
+        logs.request_id_var.set(f"message-{message.message_id}")
+        logs.tenant_var.set(None)
+
+    def after_process_message(
+        self, broker: dramatiq.Broker, message, *, result=None, exception=None
+    ):
+        logs.request_id_var.set(None)
+
+    after_skip_message = after_process_message
+
+
 # Out of a million broker commands, how many also look for dead worker processes and put their
 # unacknowledged messages back on the queue. Every idle consumer polls about once a second, so at
 # 10 % a dead process's messages come back within seconds of RELAY_BROKER_HEARTBEAT_TIMEOUT_S
@@ -60,6 +78,7 @@ def build_broker(redis_url: str) -> dramatiq.Broker:
         else StubBroker()
     )
     broker.add_middleware(DatabaseConnections())
+    broker.add_middleware(LogContext())
     for queue_name in QUEUES:
         broker.declare_queue(queue_name)
     return broker

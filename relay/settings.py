@@ -260,6 +260,15 @@ RELAY_KEY_LAST_USED_RESOLUTION = timedelta(seconds=60)
 RELAY_MAX_UPLOAD_BYTES = env_int("RELAY_MAX_UPLOAD_BYTES", 100 * 1024 * 1024)
 RELAY_MAX_AUDIO_DURATION_MS = env_int("RELAY_MAX_AUDIO_DURATION_MS", 60 * 60 * 1000)
 RELAY_UPLOAD_URL_EXPIRES_S = env_int("RELAY_UPLOAD_URL_EXPIRES_S", 3600)
+# An upload still unconfirmed this long after its URL expired is removed by housekeeping (its row
+# and any partial object); the grace leaves room for a confirm after a slow last upload.
+RELAY_UPLOAD_GRACE_S = env_int("RELAY_UPLOAD_GRACE_S", 900)
+# How often the workers run housekeeping (`relay.housekeeping`), and the jobs it runs.
+RELAY_HOUSEKEEPING_INTERVAL_S = env_int("RELAY_HOUSEKEEPING_INTERVAL_S", 300)
+RELAY_HOUSEKEEPING = [
+    "datasets.services.expire_unconfirmed_uploads",
+    "inference.services.abandon_unconfirmed_uploads",
+]
 RELAY_DOWNLOAD_URL_EXPIRES_S = env_int("RELAY_DOWNLOAD_URL_EXPIRES_S", 3600)
 RELAY_MAX_METADATA_BYTES = env_int("RELAY_MAX_METADATA_BYTES", 8 * 1024)
 RELAY_INLINE_MAX_FILES = env_int("RELAY_INLINE_MAX_FILES", 20)
@@ -283,6 +292,7 @@ RELAY_BROKER_HEARTBEAT_TIMEOUT_S = env_int("RELAY_BROKER_HEARTBEAT_TIMEOUT_S", 1
 RELAY_MAX_PROCESSING_ATTEMPTS = env_int("RELAY_MAX_PROCESSING_ATTEMPTS", 3)
 # Functions the sweep calls to re-enqueue work whose message was lost or whose worker died.
 RELAY_SWEEPS = [
+    "relay.housekeeping.schedule_housekeeping",
     "datasets.tasks.requeue_stuck_audio",
     "training.tasks.requeue_stuck_training",
     "inference.tasks.requeue_stuck_inference",
@@ -344,7 +354,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["relay.api.throttling.PerKeyRateThrottle"],
     "DEFAULT_PARSER_CLASSES": ["relay.api.parsing.StrictJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "relay.api.schema.RelayAutoSchema",
     "EXCEPTION_HANDLER": "relay.api.errors.api_exception_handler",
     "UNAUTHENTICATED_USER": None,
 }

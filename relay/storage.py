@@ -8,6 +8,7 @@ for the local folder the app serves an equivalent endpoint that checks an HMAC o
 
 import contextlib
 import logging
+import os
 import shutil
 import tempfile
 import time
@@ -98,12 +99,39 @@ class LocalObjectStore:
         return Path(self.storage.path(key))
 
     def save_file(self, key: str, path: Path) -> None:
+        """Store (or replace) the object: copied to a sibling of its own, then renamed, so
+        readers never see a half-written object and concurrent writers never share a file."""
         target = self.path(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        # Copy to a sibling, then rename: readers never see a half-written object.
-        partial = target.with_name(f".{target.name}.partial")
-        shutil.copyfile(path, partial)
+        partial = self._partial_copy(target, path)
         partial.replace(target)
+
+    def save_new_file(self, key: str, path: Path) -> bool:
+        """Store the object unless it exists, atomically: of concurrent callers exactly one
+        gets True and its bytes are stored; the others get False and leave nothing behind."""
+        target = self.path(key)
+        partial = self._partial_copy(target, path)
+        try:
+            os.link(partial, target)  # fails when the target exists: the atomic "if absent"
+        except FileExistsError:
+            return False
+        finally:
+            partial.unlink()
+        return True
+
+    @staticmethod
+    def _partial_copy(target: Path, source: Path) -> Path:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, name = tempfile.mkstemp(
+            dir=target.parent, prefix=f".{target.name}.", suffix=".partial"
+        )
+        os.close(handle)
+        partial = Path(name)
+        try:
+            shutil.copyfile(source, partial)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+        return partial
 
     def delete_prefix(self, prefix: str) -> None:
         folder = self.path(prefix)

@@ -123,9 +123,12 @@ def _store_upload(store: LocalObjectStore, form: dict, upload: object) -> HttpRe
             return _error(413, f"File is {upload.size} bytes; {declared_size} were declared.")
         if upload.size < declared_size:
             return _error(400, f"File is {upload.size} bytes; {declared_size} were declared.")
+        already = "This file has already been uploaded."
         if store.size_of(fields["key"]) is not None:
-            return _error(409, "This file has already been uploaded.")
-        store.save_file(fields["key"], Path(upload.temporary_file_path()))
+            return _error(409, already)
+        # Of concurrent uploads to one URL exactly one is stored; the others are 409.
+        if not store.save_new_file(fields["key"], Path(upload.temporary_file_path())):
+            return _error(409, already)
     finally:
         if upload is not None:
             upload.close()

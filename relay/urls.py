@@ -4,6 +4,7 @@ from django.urls import include, path, register_converter
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from annotations import views as annotation_views
 from datasets import views as dataset_views
 from inference import views as inference_views
 from relay import admin_views, health, uploads
@@ -31,7 +32,7 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("admin/queues/", admin.site.admin_view(admin_views.queues_page), name="admin-queues"),
     path("admin/", admin.site.urls),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", tenant_views.SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", dataset_views.datasets_page, name="dashboard"),
     path("datasets/new", dataset_views.dataset_new_page, name="dataset-new-page"),
@@ -40,6 +41,11 @@ urlpatterns = [
         "datasets/<uuid:dataset_id>/edit",
         dataset_views.dataset_edit_page,
         name="dataset-edit-page",
+    ),
+    path(
+        "datasets/<uuid:dataset_id>/annotation-sets/<uuid:set_id>/label",
+        annotation_views.labeling_page,
+        name="labeling-page",
     ),
     path(
         "datasets/<uuid:dataset_id>/train",
@@ -67,6 +73,7 @@ urlpatterns = [
     ),
     path("settings/", RedirectView.as_view(pattern_name="api-keys-page"), name="settings-page"),
     path("settings/api-keys", tenant_views.api_keys_page, name="api-keys-page"),
+    path("settings/webhooks", tenant_views.webhooks_page, name="webhooks-page"),
 ]
 
 handler400 = "relay.handlers.bad_request"

@@ -31,9 +31,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_STATE = ROOT / "var" / "stack" / "state.json"
-QUEUES = ("processing", "training", "inference")  # relay.queue.QUEUES, without importing Django
+# relay.queue.QUEUES, without importing Django (tests/api/test_health.py checks that they agree)
+QUEUES = ("processing", "training", "inference", "webhooks")
 # Worker threads per queue: training and inference use every core for torch already.
-WORKER_THREADS = {"processing": 2, "training": 1, "inference": 1}
+# Webhook deliveries mostly wait on the network: a few threads keep one slow endpoint from
+# holding up the rest.
+WORKER_THREADS = {"processing": 2, "training": 1, "inference": 1, "webhooks": 4}
 PG_USER = PG_PASSWORD = PG_DATABASE = "relay"
 BUCKET = "relay"
 START_DEADLINE_S = 90
@@ -145,6 +148,8 @@ class Stack:
     root: Path
     ports: Ports = field(default_factory=Ports)
     pids: dict[str, int] = field(default_factory=dict)
+    credentials: str = ""  # bootstrap_demo's output: the URLs, a login and an API key
+    web_threads: int = 4  # per gunicorn worker (1: the sync worker class)
     as_postgres_user: bool = field(default_factory=lambda: os.geteuid() == 0)
 
     # --- where things are
@@ -236,7 +241,7 @@ class Stack:
             bootstrap = ["bootstrap_demo", "--base-url", self.base_url]
             if demo_data:
                 bootstrap += ["--with-data", "--background"]
-            credentials = self.manage(*bootstrap)
+            credentials = self.credentials = self.manage(*bootstrap)
             self.start_web()
             for queue_name in QUEUES:
                 self.start_worker(queue_name)
@@ -497,8 +502,9 @@ class Stack:
         return result.stdout
 
     def start_web(self) -> None:
-        """gunicorn with 2 worker processes of 4 threads each (requests wait on the database
-        far more than on the CPU)."""
+        """gunicorn with 2 worker processes of `web_threads` threads each (requests wait on the
+        database more than on the CPU)."""
+        worker_class = ["--worker-class", "gthread"] if self.web_threads > 1 else []
         self._spawn(
             "web",
             [
@@ -508,12 +514,15 @@ class Stack:
                 f"127.0.0.1:{self.ports.web}",
                 "--workers",
                 "2",
-                "--worker-class",
-                "gthread",
+                *worker_class,
                 "--threads",
-                "4",
+                str(self.web_threads),
                 "--graceful-timeout",
                 "10",
+                # Longer than a client's pause between requests on a busy machine: a kept-alive
+                # connection the server closes as the client reuses it fails that request.
+                "--keep-alive",
+                "75",
                 "--access-logfile",
                 "-",
             ],
@@ -568,9 +577,10 @@ class Stack:
 
 
 @contextlib.contextmanager
-def running_stack(ports: Ports, parent: Path | None = None) -> Iterator[Stack]:
+def running_stack(ports: Ports, *, web_threads: int = 4) -> Iterator[Stack]:
     """A started stack, stopped and removed on exit (tests and benchmarks)."""
-    stack = Stack.create(ports, parent)
+    stack = Stack.create(ports)
+    stack.web_threads = web_threads
     try:
         stack.start()
         yield stack

@@ -91,6 +91,8 @@ def authenticate_api_key(key: str) -> ApiKey | None:
 def _record_use(api_key: ApiKey, now: datetime) -> None:
     # At most one write a minute per key: a busy key must not turn every read into a write.
     stale_before = now - settings.RELAY_KEY_LAST_USED_RESOLUTION
+    if api_key.last_used_at is not None and api_key.last_used_at >= stale_before:
+        return  # the row just read is fresh enough: no round trip at all
     ApiKey.objects.filter(pk=api_key.pk).filter(
         Q(last_used_at__isnull=True) | Q(last_used_at__lt=stale_before)
     ).update(last_used_at=now)

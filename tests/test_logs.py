@@ -5,9 +5,11 @@ import json
 import logging
 import re
 
+import dramatiq
 import pytest
 
-from relay import logs
+from relay import logs, queue
+from relay.queue import LogContext
 from tests.conftest import client_with_key
 
 DATASETS_URL = "/api/v1/datasets"
@@ -173,3 +175,19 @@ def test_a_session_of_api_calls_never_logs_a_key_it_created(
     for key in keys:
         assert key not in text
         assert key.rsplit("_", 1)[1] not in text  # nor the secret part alone
+
+
+def test_a_workers_lines_carry_the_id_of_the_message_it_works_on(json_log):
+    message = dramatiq.Message(
+        queue_name="webhooks", actor_name="deliver_webhook", args=(), kwargs={}, options={}
+    )
+    context = LogContext()
+
+    context.before_process_message(queue.broker, message)
+    logging.getLogger("tenants.tasks").info("working")
+    context.after_process_message(queue.broker, message)
+    logging.getLogger("tenants.tasks").info("idle")
+
+    working, idle = [line for line in json_log.lines() if line["logger"] == "tenants.tasks"]
+    assert working["request_id"] == f"message-{message.message_id}"
+    assert idle["request_id"] is None

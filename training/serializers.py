@@ -1,5 +1,6 @@
 from uuid import UUID
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from relay.api.fields import ChoiceField, TextField
@@ -8,10 +9,19 @@ from training.models import TrainedModel, TrainingJob, ValidationMistake
 MAX_ARTIFACT_TYPES = 100
 
 
+@extend_schema_field(
+    {"type": "number", "minimum": 0, "exclusiveMinimum": True, "maximum": 1, "default": 0.001}
+)
+class LearningRateField(serializers.FloatField):
+    """A float whose schema shows the exclusive lower bound the serializer checks."""
+
+
 class TrainingConfigInputSerializer(serializers.Serializer):
+    rejects_unknown_fields = True  # the schema says `additionalProperties: false`
     artifact_types = serializers.ListField(
         child=TextField(max_length=64),
         allow_empty=False,
+        min_length=1,
         max_length=MAX_ARTIFACT_TYPES,
         required=False,
         help_text="Types to detect, each one of the dataset's and labelled in the set. Default: "
@@ -25,7 +35,7 @@ class TrainingConfigInputSerializer(serializers.Serializer):
         help_text="Share of the audio files held out, whole, for validation, thresholds and "
         "metrics.",
     )
-    learning_rate = serializers.FloatField(
+    learning_rate = LearningRateField(
         max_value=1, default=0.001, help_text="Greater than 0, at most 1."
     )
     batch_size = serializers.IntegerField(min_value=1, max_value=1024, default=32)

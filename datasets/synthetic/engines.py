@@ -6,9 +6,13 @@ boundary, for the long pauses inside a sentence). A new engine subclasses `Speec
 `speak` (and `speak_with_pause` where the engine can pause mid-sentence with natural prosody) and
 adds an opener to `ENGINE_OPENERS`; profiles then name it in `"engine"`.
 
-espeak-ng is the one engine so far. It is used through the shared library that the PyPI package
-`espeakng-loader` ships (called with ctypes, no process per sentence), and through the `espeak-ng`
-program (Debian package `espeak-ng`) when that library cannot be loaded.
+espeak-ng is the engine Relay's corpora are made with. It is used through the shared library that
+the PyPI package `espeakng-loader` ships (called with ctypes, no process per sentence), and through
+the `espeak-ng` program (Debian package `espeak-ng`) when that library cannot be loaded.
+
+Flite (CMU's small engine, Debian package `flite`) is a second engine, a different synthesis method
+(diphone and clustergen voices, not formants): held-out test corpora are spoken by it to measure
+how a detector trained on espeak-ng generalises (docs/benchmarks.md). Never train on it.
 """
 
 import ctypes
@@ -230,13 +234,9 @@ class EspeakProgram(_EspeakBase):
     implementation = "program"
 
     def __init__(self, program: str = "espeak-ng") -> None:
-        path = shutil.which(program)
-        if path is None:
-            raise EngineUnavailable(f"the {program!r} program is not on PATH")
-        self._program = path
-        result = subprocess.run([path, "--version"], capture_output=True, text=True, check=False)
+        self._program, version_text = _program_and_version(program, "")
         # "eSpeak NG text-to-speech: 1.51  Data at: …"
-        words = result.stdout.split(":", 1)[-1].split()
+        words = version_text.split(":", 1)[-1].split()
         self.version = words[0] if words else ""
 
     def _speak(self, text: str, *, voice: str, speed_wpm: int, pitch: int, is_ssml: bool):
@@ -252,12 +252,31 @@ class EspeakProgram(_EspeakBase):
             message = result.stderr.decode(errors="replace").strip()
             if result.returncode != 0 and "voice" in message.lower():
                 raise ValueError(f"espeak-ng has no voice {voice!r}: {message}")
-            if result.returncode != 0 or not path.exists():
-                raise RuntimeError(f"espeak-ng failed (exit {result.returncode}): {message}")
-            samples, sample_rate = sf.read(path, dtype="int16")
-        if samples.size == 0:
-            raise RuntimeError(f"espeak-ng produced no audio for {text[:40]!r}: {message}")
-        return Speech(samples.astype(np.float64) / 32768.0, int(sample_rate))
+            return _written_speech(self.name, result, path, text)
+
+
+def _program_and_version(program: str, hint: str) -> tuple[str, str]:
+    """The program's path and what `program --version` prints; EngineUnavailable (ending with
+    `hint`) when it is not on PATH."""
+    path = shutil.which(program)
+    if path is None:
+        raise EngineUnavailable(f"the {program!r} program is not on PATH{hint}")
+    result = subprocess.run([path, "--version"], capture_output=True, text=True, check=False)
+    return path, result.stdout
+
+
+def _written_speech(
+    engine: str, result: subprocess.CompletedProcess, path: Path, text: str
+) -> Speech:
+    """The 16-bit WAV an engine's program wrote to `path` for `text`; RuntimeError, with what
+    the program said, when it failed or wrote no audio."""
+    message = result.stderr.decode(errors="replace").strip()
+    if result.returncode != 0 or not path.exists():
+        raise RuntimeError(f"{engine} failed (exit {result.returncode}): {message}")
+    samples, sample_rate = sf.read(path, dtype="int16")
+    if samples.size == 0:
+        raise RuntimeError(f"{engine} produced no audio for {text[:40]!r}: {message}")
+    return Speech(samples.astype(np.float64) / 32768.0, int(sample_rate))
 
 
 def open_espeak() -> SpeechEngine:
@@ -271,11 +290,51 @@ def open_espeak() -> SpeechEngine:
     raise EngineUnavailable(f"espeak-ng is not available ({'; '.join(reasons)}): {INSTALL_HINT}")
 
 
+# --- flite -----------------------------------------------------------------------------------
+
+FLITE_INSTALL_HINT = "apt-get install flite"
+FLITE_DEFAULT_WPM = 175  # about the pace of flite's voices at duration_stretch 1
+
+
+class FliteProgram(SpeechEngine):
+    """The `flite` program, one process per utterance, writing a WAV file. Voices are flite's
+    built-in ones (`flite -lv`: kal at 8 kHz; kal16, awb, rms and slt at 16 kHz). The speed sets
+    `duration_stretch` (175 wpm is 1.0); flite's voices keep their own pitch, so `pitch` is only
+    checked (0-99). Pauses inside a sentence use the default: the two halves spoken apart."""
+
+    name = "flite"
+    implementation = "program"
+
+    def __init__(self, program: str = "flite") -> None:
+        self._program, version_text = _program_and_version(program, f": {FLITE_INSTALL_HINT}")
+        # "  version: flite-2.2-current Sep 2018 (http://cmuflite.org)"
+        words = version_text.split()
+        self.version = next((word for word in words if word.startswith("flite-")), "")
+        listed = subprocess.run([self._program, "-lv"], capture_output=True, text=True, check=False)
+        self.voices = frozenset(listed.stdout.split(":", 1)[-1].split())
+
+    def speak(self, text: str, *, voice: str, speed_wpm: int, pitch: int) -> Speech:
+        _check_espeak_settings(speed_wpm, pitch)  # the same ranges, so profiles carry over
+        if voice not in self.voices:
+            raise ValueError(
+                f"flite has no voice {voice!r}; it has {', '.join(sorted(self.voices))}"
+            )
+        stretch = FLITE_DEFAULT_WPM / speed_wpm
+        with tempfile.TemporaryDirectory(prefix="relay-flite-") as folder:
+            path = Path(folder) / "speech.wav"
+            command = [self._program, "-voice", voice, "--setf", f"duration_stretch={stretch:.3f}"]
+            result = subprocess.run(
+                [*command, "-t", text, "-o", str(path)], capture_output=True, check=False
+            )
+            return _written_speech(self.name, result, path, text)
+
+
 # "espeak-ng" takes whichever implementation runs; the other two insist on one.
 ENGINE_OPENERS: dict[str, Callable[[], SpeechEngine]] = {
     "espeak-ng": open_espeak,
     "espeak-ng-library": EspeakLibrary,
     "espeak-ng-program": EspeakProgram,
+    "flite": FliteProgram,
 }
 
 

@@ -2,12 +2,18 @@
 
 from typing import Any
 
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from django.conf import settings
+from django.core.validators import RegexValidator
+from drf_spectacular.extensions import (
+    OpenApiAuthenticationExtension,
+    OpenApiSerializerFieldExtension,
+)
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import serializers
 
 from relay.api.auth import API_KEY_HEADER
+from relay.api.operations import OPERATION_DOCS
 
 ERROR_DESCRIPTIONS = {
     400: "Malformed JSON, or JSON nested deeper than the parser allows.",
@@ -21,6 +27,75 @@ ERROR_DESCRIPTIONS = {
     429: "Too many requests for this key; see the Retry-After header.",
     500: "Internal server error.",
 }
+
+
+class RelayAutoSchema(AutoSchema):
+    """Summaries and descriptions come from `relay.api.operations`, never from docstrings: an
+    inherited base-view docstring would otherwise describe dozens of operations. An explicit
+    `extend_schema(summary=..., description=...)` still wins."""
+
+    def get_summary(self) -> str | None:
+        doc = OPERATION_DOCS.get(self.get_operation_id())
+        return doc.summary if doc else None
+
+    def get_description(self) -> str:
+        doc = OPERATION_DOCS.get(self.get_operation_id())
+        return doc.description if doc else ""
+
+    def _map_serializer_field(
+        self, field: Any, direction: str, bypass_extensions: bool = False
+    ) -> dict[str, Any]:
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if isinstance(field, serializers.ListSerializer) and schema.get("type") == "array":
+            # drf-spectacular leaves out a nested list's bounds, which the server checks.
+            if not field.allow_empty or field.min_length:
+                schema["minItems"] = max(field.min_length or 0, 1 if not field.allow_empty else 0)
+            if field.max_length is not None:
+                schema["maxItems"] = field.max_length
+        return schema
+
+    def _map_basic_serializer(self, serializer: Any, direction: str) -> dict[str, Any]:
+        schema = super()._map_basic_serializer(serializer, direction)
+        if direction == "request" and getattr(serializer, "rejects_unknown_fields", False):
+            schema["additionalProperties"] = False
+        return schema
+
+    def _get_request_for_media_type(self, serializer: Any, direction: str = "request") -> Any:
+        # drf-spectacular makes every field of a PATCH body optional, as DRF's partial updates
+        # are; Relay validates PATCH bodies as declared, so the schema shows them that way.
+        if self.method != "PATCH":
+            return super()._get_request_for_media_type(serializer, direction)
+        self.method = "POST"
+        try:
+            return super()._get_request_for_media_type(serializer, direction)
+        finally:
+            self.method = "PATCH"
+
+
+# Text fields refuse control characters (multiline ones allow tab, line feed and carriage
+# return); lone surrogates, which JSON can spell as escapes, are refused too.
+SINGLE_LINE_PATTERN = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
+MULTILINE_PATTERN = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$"
+
+
+class TextFieldSchema(OpenApiSerializerFieldExtension):
+    target_class = "relay.api.fields.TextField"
+
+    def map_serializer_field(self, auto_schema: AutoSchema, direction: str) -> dict[str, Any]:
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        has_own_pattern = any(isinstance(v, RegexValidator) for v in self.target.validators)
+        if not has_own_pattern and "pattern" not in schema and "enum" not in schema:
+            schema["pattern"] = MULTILINE_PATTERN if self.target.multiline else SINGLE_LINE_PATTERN
+        return schema
+
+
+class FileSizeFieldSchema(OpenApiSerializerFieldExtension):
+    target_class = "relay.api.fields.FileSizeField"
+
+    def map_serializer_field(self, auto_schema: AutoSchema, direction: str) -> dict[str, Any]:
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        schema["maximum"] = settings.RELAY_MAX_UPLOAD_BYTES
+        return schema
 
 
 class ErrorSerializer(serializers.Serializer):

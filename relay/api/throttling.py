@@ -63,9 +63,9 @@ def client_address(request: HttpRequest | Request) -> str:
     return proxies.client_address(request) or "unknown"
 
 
-def remember(request: Request, decision: Decision) -> None:
+def remember(request: HttpRequest | Request, decision: Decision) -> None:
     """Keep the decision on the Django request, for the response's RateLimit-* headers."""
-    setattr(request._request, DECISION_ATTRIBUTE, decision)
+    setattr(getattr(request, "_request", request), DECISION_ATTRIBUTE, decision)
 
 
 def remembered(request: HttpRequest | Request) -> Decision | None:
@@ -112,13 +112,13 @@ def check_failed_authentications(request: Request) -> None:
         )
 
 
-def failed_authentications_allowance(request: Request) -> Decision:
+def failed_authentications_allowance(request: HttpRequest | Request) -> Decision:
     """How many failed authentications this address has left (for a 401's headers)."""
     rate = Rate.parse(settings.RELAY_AUTH_FAILURE_RATE)
     return _checked(f"auth-failures:{client_address(request)}", rate, record=False)
 
 
-def record_failed_authentication(request: Request) -> None:
+def record_failed_authentication(request: HttpRequest | Request) -> None:
     rate = Rate.parse(settings.RELAY_AUTH_FAILURE_RATE)
     address = client_address(request)
     decision = _checked(f"auth-failures:{address}", rate, record=True)

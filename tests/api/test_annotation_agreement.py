@@ -105,7 +105,8 @@ def test_the_other_set_must_belong_to_the_same_dataset(api_client, tenant, datas
     response = agreement(api_client, dataset, set_id, foreign_id)
 
     assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"] == ["query", "other"]
+    (item,) = response.json()["detail"]
+    assert (item["loc"], item["type"]) == (["query", "other"], "value_error.not_found")
 
 
 @pytest.mark.parametrize(

@@ -330,7 +330,44 @@ def test_a_filename_shared_by_several_audio_files_is_a_row_error(
             "loc": ["body", "file", "line", 1, "filename"],
             "msg": "2 audio files are named 'b.wav'; give audio_file_id (CSV or JSON) or rename "
             "the files so that names are unique",
-            "type": "value_error.not_found",
+            "type": "value_error.ambiguous",
+        }
+    ]
+
+
+def test_a_ghost_upload_of_the_same_name_does_not_make_a_filename_ambiguous(
+    api_client, dataset, audio, tenant
+):
+    for status in ("pending", "failed"):
+        dataset.audio_files.create(
+            tenant=tenant,
+            filename="b.wav",
+            content_type="audio/wav",
+            file_size=10,
+            processing_status=status,
+        )
+    annotation_set = make_set(dataset)
+
+    response = upload(api_client, annotation_set, b"b.wav\t0.1\t0.2\tclick\n", label_format="dcase")
+
+    assert response.status_code == 201, response.json()
+
+
+def test_a_filename_naming_only_audio_that_is_not_ready_says_so(api_client, dataset, tenant):
+    dataset.audio_files.create(
+        tenant=tenant, filename="late.wav", content_type="audio/wav", file_size=10
+    )
+    annotation_set = make_set(dataset)
+
+    response = upload(
+        api_client, annotation_set, b"late.wav\t0.1\t0.2\tclick\n", label_format="dcase"
+    )
+
+    assert response.json()["detail"] == [
+        {
+            "loc": ["body", "file", "line", 1, "filename"],
+            "msg": "The audio file named 'late.wav' is pending; only ready audio can be labelled",
+            "type": "value_error.not_ready",
         }
     ]
 

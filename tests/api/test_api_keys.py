@@ -151,6 +151,21 @@ def test_using_a_key_records_when_it_was_last_used(tenant):
     assert ApiKey.objects.get(pk=created.api_key.pk).last_used_at is not None
 
 
+def test_a_key_used_again_within_a_minute_costs_no_write(tenant):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tenants import services
+
+    created = make_api_key(tenant=tenant)
+    services.authenticate_api_key(created.key)
+
+    with CaptureQueriesContext(connection) as queries:
+        assert services.authenticate_api_key(created.key) is not None
+
+    assert [query["sql"].split()[0] for query in queries.captured_queries] == ["SELECT"]
+
+
 @pytest.mark.parametrize(
     ("scopes", "method", "url", "expected"),
     [

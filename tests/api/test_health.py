@@ -126,6 +126,15 @@ def test_the_counts_are_by_state_and_the_queue_lengths_count_waiting_messages(te
         ("processing", 1),
         ("training", 0),
         ("inference", 0),
+        ("webhooks", 0),
     ]
     assert counts["Audio files"] == {"pending": 0, "processing": 0, "ready": 1, "failed": 0}
     assert sum(counts["Training jobs"].values()) == 0
+
+
+def test_make_stack_starts_a_worker_for_every_queue():
+    from relay import queue
+    from scripts import stack
+
+    assert stack.QUEUES == queue.QUEUES
+    assert set(stack.WORKER_THREADS) == set(queue.QUEUES)

@@ -145,3 +145,38 @@ def test_successful_calls_never_count_as_failures(api_client, settings):
     statuses = {api_client.get(DATASETS_URL).status_code for _ in range(30)}
 
     assert statuses == {200}
+
+
+def sign_in(client, password: str):
+    return client.post("/login/", {"username": "admin@acme.test", "password": password})
+
+
+def test_failed_sign_ins_from_one_address_are_throttled_too(client, tenant, settings):
+    settings.RELAY_AUTH_FAILURE_RATE = "3/min"
+
+    statuses = [sign_in(client, "wrong").status_code for _ in range(4)]
+    right = sign_in(client, "correct-horse-42")
+
+    assert statuses == [200, 200, 200, 429]
+    assert right.status_code == 429  # refused before the password is checked
+    assert 0 < int(right["Retry-After"]) <= 60
+    assert "Too many failed sign-ins from this address. Try again in" in right.content.decode()
+
+
+def test_bad_keys_and_bad_passwords_share_one_allowance(client, tenant, settings):
+    settings.RELAY_AUTH_FAILURE_RATE = "2/min"
+    sign_in(client, "wrong")
+    client_with_key(unknown_key(1)).get(DATASETS_URL)
+
+    assert sign_in(client, "wrong").status_code == 429
+    assert client_with_key(unknown_key(2)).get(DATASETS_URL).status_code == 429
+
+
+def test_good_sign_ins_are_never_counted(client, tenant, settings):
+    settings.RELAY_AUTH_FAILURE_RATE = "1/min"
+
+    first = sign_in(client, "correct-horse-42")
+    client.post("/logout/")
+    second = sign_in(client, "correct-horse-42")
+
+    assert (first.status_code, second.status_code) == (302, 302)

@@ -9,6 +9,10 @@ before the clock starts and reported as "first-file CPU s": a worker is a long-l
 No Django is imported. The audio is generated into a temporary folder and deleted: the long
 files are gated tones (an hour of TTS would take long to make), the short ones real TTS speech
 with injected artifacts from `datasets.synthetic` (`short_speech`).
+
+Beside each long file, the same child measurement of what a user would write instead:
+`librosa.load(path, sr=16000)` and a 64-band `librosa.feature.melspectrogram` (25 ms window,
+10 ms hop), with Relay's speed over it as the ratio to compare (`--no-librosa` skips it).
 """
 
 import argparse
@@ -77,22 +81,22 @@ def short_speech(
     return sorted(corpus.glob("*.wav"))
 
 
-def measure(paths: list[Path], repeats: int = 1) -> dict[str, object]:
-    """Runs in the child: process every file `repeats` times; return the median CPU seconds of a
-    pass over all files, the audio seconds, and the peak RSS."""
-    from datasets.audio.pipeline import process_audio
-
+def measure(paths: list[Path], repeats: int = 1, tool: str = "relay") -> dict[str, object]:
+    """Runs in the child: process every file `repeats` times with `tool` ("relay": the pipeline,
+    "librosa": librosa.load at 16 kHz plus its mel spectrogram); return the median CPU seconds of
+    a pass over all files, the audio seconds, and the peak RSS."""
+    process = librosa_mel if tool == "librosa" else relay_pipeline()
     with tempfile.TemporaryDirectory() as scratch:
         out = Path(scratch)
         warm_up = out / "warm_up.wav"
         write_long_wav(warm_up, seconds=1)
         started = time.process_time()
-        process_all([warm_up], out, process_audio)
+        process_all([warm_up], out, process)
         warm_up_cpu_s = time.process_time() - started
         pass_cpu_s = []
         for _ in range(repeats):
             started = time.process_time()
-            audio_s = process_all(paths, out, process_audio)
+            audio_s = process_all(paths, out, process)
             pass_cpu_s.append(round(time.process_time() - started, 3))
     return {
         "audio_s": audio_s,
@@ -103,10 +107,11 @@ def measure(paths: list[Path], repeats: int = 1) -> dict[str, object]:
     }
 
 
-def process_all(paths: list[Path], out: Path, process_audio: Callable[..., object]) -> float:
-    """Audio seconds processed."""
-    audio_s = 0.0
-    for path in paths:
+def relay_pipeline() -> Callable[[Path, Path], float]:
+    from datasets.audio.pipeline import process_audio
+
+    def process(path: Path, out: Path) -> float:
+        """Audio seconds processed."""
         result = process_audio(
             path,
             normalized_path=out / "n.wav",
@@ -114,18 +119,34 @@ def process_all(paths: list[Path], out: Path, process_audio: Callable[..., objec
             peaks_path=out / "p.npz",
             max_duration_ms=2 * 60 * 60 * 1000,
         )
-        audio_s += result.duration_ms / 1000
-    return audio_s
+        return result.duration_ms / 1000
+
+    return process
 
 
-def run_case(paths: list[Path], *, repeats: int = 1) -> dict[str, object]:
+def librosa_mel(path: Path, out: Path) -> float:
+    """What a user would write instead of Relay's pipeline: audio seconds processed."""
+    import librosa
+
+    samples, sample_rate = librosa.load(path, sr=16_000)
+    librosa.feature.melspectrogram(y=samples, sr=sample_rate, n_fft=400, hop_length=160, n_mels=64)
+    return len(samples) / sample_rate
+
+
+def process_all(paths: list[Path], out: Path, process: Callable[[Path, Path], float]) -> float:
+    """Audio seconds processed."""
+    return sum(process(path, out) for path in paths)
+
+
+def run_case(paths: list[Path], *, repeats: int = 1, tool: str = "relay") -> dict[str, object]:
     env = {**os.environ, **SINGLE_THREAD_ENV}
     code = (
         "import json, sys; from pathlib import Path; from tests.bench.bench_processing import "
-        "measure; print(json.dumps(measure([Path(p) for p in sys.argv[2:]], int(sys.argv[1]))))"
+        "measure; print(json.dumps(measure([Path(p) for p in sys.argv[3:]], int(sys.argv[1]), "
+        "sys.argv[2])))"
     )
     output = subprocess.run(
-        [sys.executable, "-c", code, str(repeats), *map(str, paths)],
+        [sys.executable, "-c", code, str(repeats), tool, *map(str, paths)],
         env=env,
         check=True,
         capture_output=True,
@@ -171,6 +192,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="1- and 5-minute files, 20 short")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument(
+        "--no-librosa", action="store_true", help="skip the librosa.load + melspectrogram yardstick"
+    )
     args = parser.parse_args()
     long_minutes = (1, 5) if args.quick else (10, 60)
     short_count = 20 if args.quick else 200
@@ -183,6 +207,10 @@ def main() -> None:
             write_long_wav(path, seconds=minutes * 60)
             long_names.append(f"{minutes}-minute 44.1 kHz stereo WAV")
             results[long_names[-1]] = run_case([path], repeats=3)
+            if not args.no_librosa:
+                results[f"  librosa.load(sr=16000) + melspectrogram, {minutes} min"] = run_case(
+                    [path], repeats=3, tool="librosa"
+                )
             path.unlink()
         shorts = short_speech(folder_path, count=short_count, sample_rate=22_050)
         short_name = f"{short_count} TTS files of 5-20 s (22.05 kHz mono WAV)"
@@ -201,6 +229,11 @@ def main() -> None:
         )
     print()
     print("\n".join(verdicts(results, long_names, short_name)))
+    for minutes, name in zip(long_minutes, long_names, strict=True):
+        yardstick = results.get(f"  librosa.load(sr=16000) + melspectrogram, {minutes} min")
+        if yardstick:
+            ratio = results[name]["realtime_factor"] / yardstick["realtime_factor"]
+            print(f"{name}: Relay's pipeline at {ratio:.2f}x the speed of librosa.load + mel")
     if args.json:
         args.json.write_text(json.dumps({"machine": machine(), "results": results}, indent=2))
 

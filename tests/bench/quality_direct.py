@@ -1,7 +1,10 @@
 """Detector quality straight from the learning code, without Django:
 `python -m tests.bench.quality_direct --work var/quality-direct`.
 
-Generates the bench's public and hard corpora (and our generalisation profile), computes the
+Generates the bench's public and hard corpora (and our generalisation profile with the bench
+kit's generator, and the held-out profiles tests/bench/profile_heldout_*.json with
+datasets.synthetic: other voices and languages, levels, noise, rates, channels and formats, and
+speech from flite, an engine never trained on), computes the
 stored features of every clip with the product's pipeline (cached under --work), trains ONE
 model on both train splits with the quickstart's config (epochs 20, validation_split 0.2,
 learning_rate 0.001, batch_size 32), predicts every test split with the model's chunked
@@ -53,13 +56,23 @@ def bench_dir() -> Path:
     raise SystemExit("../shared/bench (score.py, corpus.py) not found")
 
 
-def generate(profile: Path, out: Path) -> None:
+# Held-out corpora, made by datasets.synthetic (the flite one needs `apt-get install flite`).
+HELDOUT = ("heldout_conditions", "heldout_conditions_hard", "heldout_flite")
+
+
+def generate(profile: Path, out: Path, *, with_relay: bool = False) -> None:
+    """The bench kit's corpus.py, or datasets.synthetic `with_relay` (it knows other engines)."""
     if (out / "manifest.json").exists():
         return
     print(f"generating {profile.name} -> {out}", flush=True)
+    if with_relay:
+        command = [sys.executable, "-m", "datasets.synthetic", "--jobs", "2"]
+        cwd = REPO
+    else:
+        command, cwd = [sys.executable, "corpus.py"], bench_dir()
     subprocess.run(
-        [sys.executable, "corpus.py", "--profile", str(profile), "--out", str(out)],
-        cwd=bench_dir(),
+        [*command, "--profile", str(profile.resolve()), "--out", str(out.resolve())],
+        cwd=cwd,
         check=True,
     )
 
@@ -341,10 +354,14 @@ def main() -> None:
             REPO / "tests" / "bench" / "profile_generalisation.json",
             args.work / "generalisation",
         ),
+        **{
+            name: (REPO / "tests" / "bench" / f"profile_{name}.json", args.work / name)
+            for name in HELDOUT
+        },
     }
     features = {}
     for name, (profile, out) in corpora.items():
-        generate(profile, out)
+        generate(profile, out, with_relay=name in HELDOUT)
         features[name] = features_of(out, args.work / "features" / DEFAULT_RECIPE.version / name)
     if args.features_only:
         return

@@ -111,7 +111,9 @@ def browser(launch_browser: Callable[..., Browser]) -> Iterator[Browser]:
 def live_relay(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveRelay]:
     """A Relay with the demo tenant, serving on a free 127.0.0.1 port for this package."""
     data_dir = tmp_path_factory.mktemp("browser-relay")
-    with running_relay(embedded_env(data_dir)) as relay:
+    # Webhook pages ping receivers that the tests run on 127.0.0.1.
+    env = embedded_env(data_dir, RELAY_WEBHOOKS_ALLOW_PRIVATE_URLS="true")
+    with running_relay(env) as relay:
         yield relay
 
 

@@ -28,18 +28,21 @@ document.addEventListener("securitypolicyviolation", (event) => {
   );
 });
 """
-NOT_PAGES = ("api/", "admin/", "logout/", "static/")
+NOT_PAGES = ("api/", "logout/", "static/", "healthz", "readyz")
 
 
 def patterns(resolvers, prefix: str = "") -> Iterator[str]:
     for entry in resolvers:
         if isinstance(entry, URLResolver):
-            yield from patterns(entry.url_patterns, prefix + str(entry.pattern))
+            if entry.namespace != "admin":  # the admin site's own pages: admin_paths()
+                yield from patterns(entry.url_patterns, prefix + str(entry.pattern))
         elif isinstance(entry, URLPattern):
             yield prefix + str(entry.pattern)
 
 
 def dashboard_routes() -> list[str]:
+    """Every page of the URL conf outside the API and the admin site (custom admin pages, such
+    as the queues page, included)."""
     return [
         route for route in patterns(get_resolver().url_patterns) if not route.startswith(NOT_PAGES)
     ]

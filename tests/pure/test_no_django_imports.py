@@ -15,6 +15,8 @@ PURE_MODULES = [
     "datasets.audio.features",
     "datasets.audio.scratch",
     "datasets.audio.stored_features",
+    "datasets.audio.tiles",
+    "datasets.audio.cues",
     "datasets.synthetic",
     "datasets.synthetic.__main__",
     "datasets.synthetic.workers",

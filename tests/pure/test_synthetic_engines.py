@@ -1,6 +1,7 @@
 """The speech engines: espeak-ng through the library espeakng-loader ships, the `espeak-ng` program
-when that library cannot load, a clear error naming what to install when neither can, and the
-small interface another engine implements to speak a whole corpus."""
+when that library cannot load, a clear error naming what to install when neither can, the small
+interface another engine implements to speak a whole corpus, and flite, the engine held-out test
+corpora are spoken by."""
 
 import json
 import os
@@ -14,7 +15,7 @@ import soundfile as sf
 from datasets.synthetic import EngineUnavailable, Speech, SpeechEngine, speak
 from datasets.synthetic import engines as engines_module
 from datasets.synthetic.clips import ClipBuilder
-from datasets.synthetic.engines import EspeakLibrary, EspeakProgram, open_espeak
+from datasets.synthetic.engines import EspeakLibrary, EspeakProgram, FliteProgram, open_espeak
 from datasets.synthetic.profiles import load_profile
 from datasets.synthetic.verify import measure_clip
 
@@ -44,6 +45,15 @@ def require_the_program() -> None:
         if os.environ.get("CI") or os.environ.get("RELAY_REQUIRE_INTEGRATION"):
             pytest.fail("the espeak-ng program is missing; .ci/run installs the Debian package")
         pytest.skip("the espeak-ng program is not installed (apt-get install espeak-ng)")
+
+
+def require_flite() -> None:
+    """Skips a test of flite where it is not installed; CI installs it (.ci/run), and there its
+    absence fails the test."""
+    if shutil.which("flite") is None:
+        if os.environ.get("CI") or os.environ.get("RELAY_REQUIRE_INTEGRATION"):
+            pytest.fail("the flite program is missing; .ci/run installs the Debian package")
+        pytest.skip("the flite program is not installed (apt-get install flite)")
 
 
 @pytest.fixture(params=IMPLEMENTATIONS, ids=["library", "program"])
@@ -198,3 +208,75 @@ def test_a_clip_can_be_spoken_by_another_engine_behind_the_same_interface(tmp_pa
             assert value > 2
         else:
             assert value < -30
+
+
+def test_flite_speaks_each_voice_at_its_own_rate_and_the_speed_asked():
+    require_flite()
+    engine = FliteProgram()
+
+    slow = engine.speak(SENTENCE, voice="slt", speed_wpm=120, pitch=50)
+    fast = engine.speak(SENTENCE, voice="slt", speed_wpm=240, pitch=50)
+    narrowband = engine.speak(SENTENCE, voice="kal", speed_wpm=175, pitch=50)
+
+    assert slow.sample_rate == 16_000
+    assert narrowband.sample_rate == 8_000
+    assert slow.samples.ndim == 1
+    assert 0.1 < np.abs(slow.samples).max() < 1.0
+    assert 1.6 < slow.duration_s / fast.duration_s < 2.4
+    assert 80 < fundamental_hz(slow.samples, slow.sample_rate) < 400
+    assert engine.describe() == {
+        "name": "flite",
+        "implementation": "program",
+        "version": engine.version,
+    }
+    assert engine.version.startswith("flite-")
+
+
+def test_flite_refuses_a_voice_it_lacks_and_settings_out_of_range():
+    require_flite()
+    engine = FliteProgram()
+
+    with pytest.raises(ValueError, match="flite has no voice 'en-us'"):
+        engine.speak("Hello.", voice="en-us", speed_wpm=175, pitch=50)
+    with pytest.raises(ValueError, match="speed_wpm"):
+        engine.speak("Hello.", voice="slt", speed_wpm=20, pitch=50)
+
+
+def test_without_flite_the_error_says_what_to_install(monkeypatch):
+    monkeypatch.setattr(engines_module.shutil, "which", lambda program: None)
+
+    with pytest.raises(EngineUnavailable, match="apt-get install flite"):
+        FliteProgram()
+
+
+def test_a_clip_spoken_by_flite_holds_its_labelled_artifacts(tmp_path: Path):
+    require_flite()
+    profile = load_profile(
+        {
+            **load_profile("tiny").source,
+            "engine": "flite",
+            "voices": ["rms"],
+            "events_per_clip": {"4": 1},
+            "formats": ["wav_pcm16"],
+            "channels": [2],
+            "sample_rates": [44_100],
+        }
+    )
+    builder = ClipBuilder(
+        profile=profile, engine=FliteProgram(), sentences=profile.load_sentences(), seed=5, index=0
+    )
+
+    entry = builder.build(tmp_path, "test")
+
+    samples, rate = sf.read(tmp_path / entry["filename"])
+    assert rate == 44_100
+    assert samples.shape[1] == 2
+    assert len(entry["events"]) == 4
+    values = measure_clip(samples[:, 0], rate, entry["events"])
+    for event, value in zip(entry["events"], values, strict=True):
+        if event["artifact_type"] in ("long_pause", "dropout"):
+            assert value < -30, event
+        elif event["artifact_type"] == "stutter":
+            assert value > 0.8, event
+        else:
+            assert value > 2, event

@@ -59,9 +59,13 @@ def relay_stack(tmp_path_factory) -> Iterator[StackUnderTest]:
         pytest.skip(reason)
     ports = Ports(postgres=free_port(), redis=free_port(), s3=free_port(), web=free_port())
     stack = Stack.create(ports)
-    try:
-        credentials = stack.start()
-        yield StackUnderTest(stack, credentials)
-    finally:
-        stack.stop()
-        stack.remove()
+    with pytest.MonkeyPatch.context() as environment:
+        # The webhook tests' receivers run here, on 127.0.0.1, and retry after 1 s, 2 s, …
+        environment.setenv("RELAY_STACK_ENV_RELAY_WEBHOOKS_ALLOW_PRIVATE_URLS", "true")
+        environment.setenv("RELAY_STACK_ENV_RELAY_WEBHOOK_RETRY_BASE_S", "1")
+        try:
+            credentials = stack.start()
+            yield StackUnderTest(stack, credentials)
+        finally:
+            stack.stop()
+            stack.remove()

@@ -10,6 +10,7 @@ The measured gaps go to var/stack/faults.json (docs/operations.md, Recovery, quo
 import json
 import time
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from tests.live import ROOT
 
 RECOVERY_S = 60  # from a new worker's start to the work done, at the default lease and sweep
 MEASURED: dict[str, dict[str, float]] = {}
-TRAINING_CONFIG = {"epochs": 12, "batch_size": 8, "validation_split": 0.25}
+TRAINING_CONFIG = {"epochs": 6, "batch_size": 8, "validation_split": 0.25}
 
 
 def wait_for(check: Callable[[], Any], *, timeout_s: float, what: str, poll_s: float = 0.05):
@@ -118,16 +119,16 @@ def test_a_worker_killed_mid_processing_loses_nothing_and_duplicates_nothing(rel
 
 @pytest.fixture(scope="module")
 def labelled_dataset(relay_stack, tmp_path_factory) -> dict:
-    """Four processed minutes of audio with a click label every 1.7 s, published."""
+    """Four processed files of 20 s with a click label every 1.7 s, published."""
     dataset = new_dataset(relay_stack, "training-fault")
-    ids = upload(relay_stack, dataset, tmp_path_factory.mktemp("labelled"), count=4, seconds=60)
+    ids = upload(relay_stack, dataset, tmp_path_factory.mktemp("labelled"), count=4, seconds=20)
     wait_for(lambda: all_ready(relay_stack, dataset, 4), timeout_s=120, what="ready", poll_s=0.5)
     sets_path = f"/datasets/{dataset['id']}/annotation-sets"
     labels = relay_stack.client.post(sets_path, expect=201)
     rows = [
         {"audio_file_id": audio_id, "artifact_type": "click", "start_ms": ms, "end_ms": ms + 20}
         for audio_id in ids
-        for ms in range(500, 59_500, 1700)
+        for ms in range(500, 19_500, 1700)
     ]
     relay_stack.client.post(
         f"{sets_path}/{labels['id']}/annotations/bulk", {"annotations": rows}, expect=201
@@ -155,6 +156,7 @@ def killed_training(relay_stack, labelled_dataset) -> dict:
         what="epoch 2",
     )
     killed_at, started_at = kill_and_replace(relay_stack, "training")
+    started_wall = time.time()
     epoch_at_kill, status_at_kill = relay_stack.sql(epoch_sql, job["id"])[0]
     finished = relay_stack.client.wait_until(
         f"/training-jobs/{job['id']}",
@@ -165,12 +167,15 @@ def killed_training(relay_stack, labelled_dataset) -> dict:
     )
     done_at = time.monotonic()
     record("training", killed_at, started_at, done_at)
+    # The resuming claim sets started_at: how long the job waited for a worker.
+    resumed_wall = datetime.fromisoformat(finished["started_at"].replace("Z", "+00:00"))
+    picked_up_s = resumed_wall.timestamp() - started_wall
+    MEASURED["training"]["resumed_after_new_worker_s"] = round(picked_up_s, 1)
     return {
+        "picked_up_s": picked_up_s,
         "job": finished,
         "epoch_at_kill": epoch_at_kill,
         "status_at_kill": status_at_kill,
-        "recovered_in_s": done_at - started_at,
-        "training_s": finished["metrics"].get("training_seconds", 0),
     }
 
 
@@ -179,14 +184,14 @@ def test_a_worker_killed_at_a_later_epoch_resumes_from_its_checkpoint(relay_stac
 
     assert killed_training["status_at_kill"] == "running"
     assert job["status"] == "completed", job
-    assert 2 <= killed_training["epoch_at_kill"] <= job["metrics"]["resumed_from_epoch"] < 12
-    assert [entry["epoch"] for entry in job["metrics"]["history"]] == list(range(1, 13))
+    assert 2 <= killed_training["epoch_at_kill"] <= job["metrics"]["resumed_from_epoch"] < 6
+    assert [entry["epoch"] for entry in job["metrics"]["history"]] == list(range(1, 7))
     models = relay_stack.sql(
         "SELECT count(*) FROM training_trainedmodel WHERE training_job_id = %s", job["id"]
     )
     assert models == [(1,)]
-    # What is left to train after the checkpoint takes its time; the recovery itself, 60 s.
-    assert killed_training["recovered_in_s"] <= RECOVERY_S + killed_training["training_s"]
+    # What is left to train after the checkpoint takes its time; picking it up, under 60 s.
+    assert killed_training["picked_up_s"] <= RECOVERY_S
 
 
 def test_a_worker_killed_mid_inference_makes_each_detection_once(
@@ -233,15 +238,30 @@ def test_a_worker_killed_mid_inference_makes_each_detection_once(
 
 
 def test_a_redis_restart_mid_run_loses_no_message(relay_stack, tmp_path):
+    import redis
+
+    stack = relay_stack.stack
     dataset = new_dataset(relay_stack, "redis-restart")
+    stack.stop_process("worker-processing")  # the messages wait in Redis meanwhile
     ids = upload(relay_stack, dataset, tmp_path, count=6, seconds=60)
-    relay_stack.stack.stop_process("redis")  # SIGTERM: Redis writes its append-only file
+    stack.start_worker("processing")
+    leased = (
+        "SELECT id FROM datasets_audiofile WHERE dataset_id = %s "
+        "AND processing_status = 'processing' AND lease_expires_at IS NOT NULL"
+    )
+    wait_for(lambda: relay_stack.sql(leased, dataset["id"]), timeout_s=60, what="a claim")
+    waiting = redis.Redis.from_url(stack.redis_url).llen("dramatiq:processing")
+    stack.stop_process("redis")  # SIGTERM: Redis writes its append-only file
     restarted_at = time.monotonic()
-    relay_stack.stack.start_redis()
+    stack.start_redis()
 
     wait_for(lambda: all_ready(relay_stack, dataset, 6), timeout_s=RECOVERY_S, what="ready")
 
-    MEASURED["redis_restart"] = {"all_ready_after_s": round(time.monotonic() - restarted_at, 1)}
+    MEASURED["redis_restart"] = {
+        "messages_waiting_at_restart": waiting,
+        "all_ready_after_s": round(time.monotonic() - restarted_at, 1),
+    }
+    assert waiting > 0, "every message had been taken before the restart"
     rows = relay_stack.sql("SELECT id FROM datasets_audiofile WHERE dataset_id = %s", dataset["id"])
     assert sorted(str(row[0]) for row in rows) == sorted(ids)
 

@@ -1,6 +1,8 @@
 import json
 import logging
 import shlex
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from django.conf import settings
@@ -69,9 +71,24 @@ class Command(BaseCommand):
         verbosity: int,
         **options: object,
     ) -> None:
-        if verbosity < 2:  # a line per uploaded and processed file would bury the credentials
-            for name in ("tenants", "datasets", "annotations"):
-                logging.getLogger(name).setLevel(logging.WARNING)
+        # A line per uploaded and processed file would bury the credentials.
+        quiet = (
+            quieted_loggers("tenants", "datasets", "annotations")
+            if verbosity < 2
+            else nullcontext()
+        )
+        with quiet:
+            self._bootstrap(
+                with_data=with_data,
+                background=background,
+                if_new=if_new,
+                profile=profile,
+                base_url=base_url,
+            )
+
+    def _bootstrap(
+        self, *, with_data: bool, background: bool, if_new: bool, profile: str, base_url: str
+    ) -> None:
         base_url = base_url.rstrip("/")
         credentials_path = settings.DATA_DIR / CREDENTIALS_FILE
         tenant = Tenant.objects.filter(name=DEMO_TENANT).first()
@@ -147,3 +164,18 @@ class Command(BaseCommand):
             f'  curl -X POST {base_url}/api/v1/training-jobs -H "X-API-Key: $RELAY_API_KEY" '
             f'-H "Content-Type: application/json" -d {shlex.quote(body)}'
         )
+
+
+@contextmanager
+def quieted_loggers(*names: str) -> Iterator[None]:
+    """Only warnings from these loggers inside the block; their levels are restored after it (the
+    command also runs inside other processes: tests, `make run`'s serve)."""
+    loggers = [logging.getLogger(name) for name in names]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)

@@ -27,6 +27,8 @@ __all__ = [
     "AnnotationSet",
     "AnnotationSetCreateRequest",
     "AnnotationSetStatusEnum",
+    "AnnotationSetUpdateRequest",
+    "AnnotationUpdateInputRequest",
     "ApiKey",
     "ApiKeyCreateRequest",
     "ApiKeyScopeEnum",
@@ -37,12 +39,18 @@ __all__ = [
     "AudioFile",
     "AudioFileListItem",
     "AudioScopeEnum",
+    "AudioUpdateRequest",
     "AudioUploadTarget",
     "AudioUploadUrlRequest",
+    "ContentTypeEnum",
     "CreatedApiKey",
     "CreatedWebhook",
+    "Cue",
+    "CueKindEnum",
+    "CueList",
     "Dataset",
     "DatasetCreateRequest",
+    "DatasetUpdateRequest",
     "Detection",
     "DetectionFile",
     "DetectionImportError",
@@ -69,7 +77,6 @@ __all__ = [
     "InferenceUploadUrlRequest",
     "InlineUploadRequest",
     "InlineUploadResult",
-    "KindEnum",
     "MacroAgreement",
     "PaginatedAnnotationList",
     "PaginatedAnnotationSetList",
@@ -84,12 +91,6 @@ __all__ = [
     "PaginatedValidationMistakeList",
     "PaginatedWebhookDeliveryList",
     "PaginatedWebhookList",
-    "PatchedAnnotationSetUpdateRequest",
-    "PatchedAnnotationUpdateInputRequest",
-    "PatchedAudioUpdateRequest",
-    "PatchedDatasetUpdateRequest",
-    "PatchedTrainedModelUpdateRequest",
-    "PatchedWebhookUpdateRequest",
     "Peaks",
     "ProcessingStatusEnum",
     "RejectedDetection",
@@ -99,6 +100,7 @@ __all__ = [
     "TopDetection",
     "TopDetections",
     "TrainedModel",
+    "TrainedModelUpdateRequest",
     "TrainingConfig",
     "TrainingConfigInputRequest",
     "TrainingJob",
@@ -109,10 +111,12 @@ __all__ = [
     "ValidationError",
     "ValidationErrorItem",
     "ValidationMistake",
+    "ValidationMistakeKindEnum",
     "Webhook",
     "WebhookCreateRequest",
     "WebhookDelivery",
     "WebhookDeliveryStatusEnum",
+    "WebhookUpdateRequest",
 ]
 
 
@@ -244,6 +248,22 @@ class AnnotationSetCreateRequest(TypedDict):
     description: NotRequired[str]
 
 
+class AnnotationSetUpdateRequest(TypedDict):
+    name: NotRequired[str]
+    description: NotRequired[str]
+
+
+class AnnotationUpdateInputRequest(TypedDict):
+    """Any subset of an annotation's fields."""
+
+    audio_file_id: NotRequired[str]
+    artifact_type: NotRequired[str]
+    start_ms: NotRequired[int]
+    end_ms: NotRequired[int]
+    confidence: NotRequired[float]
+    note: NotRequired[str]
+
+
 ApiKeyScopeEnum = Literal["read", "write", "admin"]
 
 
@@ -338,6 +358,11 @@ class AudioFileListItem(TypedDict):
     uncertainty: float | None
 
 
+class AudioUpdateRequest(TypedDict):
+    filename: NotRequired[str]
+    metadata: NotRequired[dict[str, Any]]
+
+
 class AudioUploadTarget(TypedDict):
     upload_url: str
     fields: dict[str, str]
@@ -345,12 +370,34 @@ class AudioUploadTarget(TypedDict):
     expires_in: int
 
 
+ContentTypeEnum = Literal[
+    "application/ogg",
+    "audio/aac",
+    "audio/flac",
+    "audio/m4a",
+    "audio/mp3",
+    "audio/mp4",
+    "audio/mpeg",
+    "audio/ogg",
+    "audio/opus",
+    "audio/vnd.wave",
+    "audio/wav",
+    "audio/wave",
+    "audio/webm",
+    "audio/x-aac",
+    "audio/x-flac",
+    "audio/x-m4a",
+    "audio/x-wav",
+    "video/webm",
+]
+
+
 class AudioUploadUrlRequest(TypedDict):
     """A file to upload into the dataset. `file_size_bytes` (inference's name) is accepted for"""
 
     filename: str
-    content_type: str
-    metadata: NotRequired[Any]
+    content_type: ContentTypeEnum
+    metadata: NotRequired[dict[str, Any]]
     file_size: int
 
 
@@ -387,6 +434,19 @@ class CreatedWebhook(TypedDict):
     secret: str
 
 
+CueKindEnum = Literal["jump", "zero_run", "flat_top"]
+
+
+class Cue(TypedDict):
+    time_ms: int
+    kind: CueKindEnum
+    strength: float
+
+
+class CueList(TypedDict):
+    items: list[Cue]
+
+
 class Dataset(TypedDict):
     id: str
     name: str
@@ -402,6 +462,12 @@ class DatasetCreateRequest(TypedDict):
     name: str
     description: NotRequired[str]
     artifact_types: list[ArtifactTypeInputRequest]
+
+
+class DatasetUpdateRequest(TypedDict):
+    name: NotRequired[str]
+    description: NotRequired[str]
+    artifact_types: NotRequired[list[ArtifactTypeInputRequest]]
 
 
 class DetectionFile(TypedDict):
@@ -581,8 +647,8 @@ class InferenceUploadUrlRequest(TypedDict):
     """A file to upload into the job. `file_size` (datasets' name) is accepted for"""
 
     filename: str
-    content_type: str
-    metadata: NotRequired[Any]
+    content_type: ContentTypeEnum
+    metadata: NotRequired[dict[str, Any]]
     file_size_bytes: int
 
 
@@ -591,14 +657,11 @@ class InlineUploadRequest(TypedDict):
 
     files: list[str]
     filenames: NotRequired[list[str]]
-    metadata: NotRequired[list[Any]]
+    metadata: NotRequired[list[dict[str, Any]]]
 
 
 class InlineUploadResult(TypedDict):
     items: list[AudioFile]
-
-
-KindEnum = Literal["false_positive", "false_negative"]
 
 
 class PaginatedAnnotationList(TypedDict):
@@ -736,11 +799,14 @@ class PaginatedTrainingJobList(TypedDict):
     has_more: bool
 
 
+ValidationMistakeKindEnum = Literal["false_positive", "false_negative"]
+
+
 class ValidationMistake(TypedDict):
     audio_file_id: str
     filename: str
     artifact_type: str
-    kind: KindEnum
+    kind: ValidationMistakeKindEnum
     start_ms: int
     end_ms: int
     confidence: float
@@ -799,44 +865,6 @@ class PaginatedWebhookList(TypedDict):
     has_more: bool
 
 
-class PatchedAnnotationSetUpdateRequest(TypedDict):
-    name: NotRequired[str]
-    description: NotRequired[str]
-
-
-class PatchedAnnotationUpdateInputRequest(TypedDict):
-    """Any subset of an annotation's fields."""
-
-    audio_file_id: NotRequired[str]
-    artifact_type: NotRequired[str]
-    start_ms: NotRequired[int]
-    end_ms: NotRequired[int]
-    confidence: NotRequired[float]
-    note: NotRequired[str]
-
-
-class PatchedAudioUpdateRequest(TypedDict):
-    filename: NotRequired[str]
-    metadata: NotRequired[Any]
-
-
-class PatchedDatasetUpdateRequest(TypedDict):
-    name: NotRequired[str]
-    description: NotRequired[str]
-    artifact_types: NotRequired[list[ArtifactTypeInputRequest]]
-
-
-class PatchedTrainedModelUpdateRequest(TypedDict):
-    name: NotRequired[str]
-
-
-class PatchedWebhookUpdateRequest(TypedDict):
-    url: NotRequired[str]
-    events: NotRequired[list[EventsEnum]]
-    description: NotRequired[str]
-    is_active: NotRequired[bool]
-
-
 class Peaks(TypedDict):
     start_ms: int
     end_ms: int
@@ -865,6 +893,10 @@ class TopDetection(TypedDict):
 class TopDetections(TypedDict):
     per_type: int
     detections: dict[str, list[TopDetection]]
+
+
+class TrainedModelUpdateRequest(TypedDict):
+    name: str
 
 
 class TrainingConfigInputRequest(TypedDict):
@@ -896,3 +928,10 @@ class WebhookCreateRequest(TypedDict):
     url: str
     events: list[EventsEnum]
     description: NotRequired[str]
+
+
+class WebhookUpdateRequest(TypedDict):
+    url: NotRequired[str]
+    events: NotRequired[list[EventsEnum]]
+    description: NotRequired[str]
+    is_active: NotRequired[bool]

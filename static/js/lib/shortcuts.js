@@ -1,6 +1,6 @@
 // Single-key shortcuts for a page, ignored while the person types in a field or a dialog is open.
 
-function isTyping(target) {
+export function isTyping(target) {
   return (
     target instanceof HTMLElement &&
     (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName))

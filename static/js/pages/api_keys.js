@@ -7,6 +7,7 @@ import { confirmDialog, toast, toastError } from "../lib/feedback.js";
 import { formatDateTime, timeElement } from "../lib/format.js";
 import { clearErrors, showErrors } from "../lib/forms.js";
 import { listView } from "../lib/listview.js";
+import { copySecret } from "../lib/secret.js";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -135,22 +136,7 @@ form.addEventListener("submit", async (event) => {
   }
 });
 
-document.getElementById("copy-key").addEventListener("click", async () => {
-  const secret = newKeyValue.textContent;
-  try {
-    await navigator.clipboard.writeText(secret);
-  } catch {
-    // No clipboard API (a plain-http address other than localhost): select the text instead.
-    const range = document.createRange();
-    range.selectNodeContents(newKeyValue);
-    const selection = window.getSelection();
-    selection.removeAllRanges();
-    selection.addRange(range);
-    toast("Press Ctrl+C (⌘C) to copy the selected key.");
-    return;
-  }
-  toast("Key copied to the clipboard.");
-});
+document.getElementById("copy-key").addEventListener("click", () => copySecret(newKeyValue, { what: "key" }));
 
 document.getElementById("dismiss-key").addEventListener("click", () => {
   newKeyValue.textContent = "";
