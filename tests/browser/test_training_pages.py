@@ -252,6 +252,16 @@ def test_inference_on_two_uploaded_files_lists_their_detections(
     assert_accessible(page, where="the inference job page")
     picture(page, "inference")
 
+    # Each file's detections drawn on its waveform by the labeling page's component.
+    for file in detail["files"]:
+        row = rows.and_(page.locator(f'[data-filename="{file["original_filename"]}"]'))
+        row.get_by_test_id("show-waveform").click()
+        expect(page.get_by_test_id("viewer-title")).to_contain_text(file["original_filename"])
+        viewer = page.get_by_test_id("viewer-waveform")
+        expect(viewer).to_have_attribute("data-file-id", file["id"])
+        expect(viewer.get_by_test_id("detection")).to_have_count(len(file["detections"]))
+    assert_accessible(page, where="the inference job page with a waveform")
+
 
 def test_a_model_is_renamed_compared_with_another_and_deleted(
     page: Page, labelled: dict, trained: dict, training_relay: LiveRelay
