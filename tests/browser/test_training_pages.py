@@ -24,7 +24,7 @@ from tests.browser.conftest import (
     SCREENSHOTS_ON_FAILURE,
     sign_in,
 )
-from tests.live import LiveRelay, embedded_env, running_relay
+from tests.live import LiveRelay, embedded_env, manage, running_relay
 
 TYPES = ["click", "dropout", "clipping", "long_pause", "stutter"]
 TRAIN_FILES = 6  # of the tiny corpus's 9 training clips: training takes seconds
@@ -251,3 +251,199 @@ def test_inference_on_two_uploaded_files_lists_their_detections(
         )
     assert_accessible(page, where="the inference job page")
     picture(page, "inference")
+
+    # Each file's detections drawn on its waveform by the labeling page's component.
+    for file in detail["files"]:
+        row = rows.and_(page.locator(f'[data-filename="{file["original_filename"]}"]'))
+        row.get_by_test_id("show-waveform").click()
+        expect(page.get_by_test_id("viewer-title")).to_contain_text(file["original_filename"])
+        viewer = page.get_by_test_id("viewer-waveform")
+        expect(viewer).to_have_attribute("data-file-id", file["id"])
+        expect(viewer.get_by_test_id("detection")).to_have_count(len(file["detections"]))
+    assert_accessible(page, where="the inference job page with a waveform")
+
+
+def test_a_model_is_renamed_compared_with_another_and_deleted(
+    page: Page, labelled: dict, trained: dict, training_relay: LiveRelay
+):
+    if "model_id" not in trained:
+        pytest.skip("needs the model the training test makes")
+    client = training_relay.client()
+    second = client.post(
+        "/training-jobs",
+        {
+            "dataset_id": labelled["dataset"]["id"],
+            "annotation_set_id": labelled["set"]["id"],
+            "config": {"epochs": 1, "batch_size": 8, "validation_split": 0.34},
+        },
+        expect=201,
+    )
+    second = client.wait_until(
+        f"/training-jobs/{second['id']}", "status", {"completed", "failed"}, timeout_s=240
+    )
+    page.goto("/models/")
+    expect(page.get_by_test_id("model-row")).to_have_count(2)
+    assert_accessible(page, where="the models list")
+
+    page.goto(f"/models/{trained['model_id']}")
+    page.get_by_test_id("model-rename").click()
+    page.get_by_label("Name", exact=True).fill("Two epochs, six clips")
+    page.get_by_role("button", name="Save name").click()
+    expect(page.get_by_test_id("model-name")).to_have_text("Two epochs, six clips")
+    assert client.get(f"/models/{trained['model_id']}")["name"] == "Two epochs, six clips"
+    expect(page.get_by_test_id("model-metrics")).to_contain_text("Macro average")
+    assert_accessible(page, where="a model's page")
+
+    page.get_by_test_id("compare-with").select_option(second["model_id"])
+    page.wait_for_url(re.compile(r"/models/compare\?a=.+&b=.+"))
+    expect(page.get_by_test_id("compare-table")).to_contain_text("Two epochs, six clips")
+    expect(page.get_by_test_id("compare-macro-F1")).to_be_visible()
+    assert_accessible(page, where="the model comparison")
+
+    page.goto(f"/models/{second['model_id']}")
+    page.get_by_test_id("model-delete").click()
+    page.get_by_test_id("confirm").click()
+    page.wait_for_url(re.compile(r"/models/$"))
+    expect(page.get_by_test_id("model-row")).to_have_count(1)
+    client.call("GET", f"/models/{second['model_id']}", expect=404)
+
+
+# ---- the model layer on the labeling page
+
+CRAFTED_RUN = """
+import json
+import uuid
+from inference import runner, services
+from inference.detection import FileResult
+from training.ml.postprocess import Detection
+from training.models import TrainedModel
+
+model = TrainedModel.objects.get(pk="{model_id}")
+results = {results}
+job = services.create_inference_job(tenant=model.tenant, model_id=model.pk)
+files = services.add_dataset_audio(job=job, audio_ids=[uuid.UUID(key) for key in results])
+for file in files:
+    detections, uncertainty = results[str(file.audio_file_id)]
+    claimed = runner.claim_inference_file(file_id=str(file.pk))
+    runner._finish_completed(
+        file=claimed,
+        duration_ms=claimed.audio_file.duration_ms,
+        result=FileResult([Detection(*row) for row in detections], uncertainty),
+    )
+print(json.dumps({{"job": str(job.pk)}}))
+"""
+CRAFTED = [("click", 500, 560, 0.95), ("dropout", 1500, 1700, 0.85), ("stutter", 3000, 3200, 0.6)]
+
+
+@pytest.fixture(scope="module")
+def crafted(training_relay: LiveRelay, labelled: dict, trained: dict) -> dict:
+    """The trained model's latest run over two of the dataset's files, finished by the worker's
+    completion step with chosen detections and uncertainties: the first file is the most unsure
+    (first in the label-next queue), the second next."""
+    if "model_id" not in trained:
+        pytest.skip("needs the model the training test makes")
+    first, second = list(labelled["audio_ids"].values())[:2]
+    results = {first: (CRAFTED, 999.0), second: ([], 500.0)}
+    output = manage(
+        "shell",
+        "-c",
+        CRAFTED_RUN.format(model_id=trained["model_id"], results=repr(results)),
+        env=training_relay.env,
+    )
+    return {"first": first, "second": second, **json.loads(output.strip().splitlines()[-1])}
+
+
+def draft_of(client, labelled: dict) -> dict:
+    sets = client.get(f"/datasets/{labelled['dataset']['id']}/annotation-sets")["items"]
+    return next(item for item in sets if item["status"] == "draft")
+
+
+def model_annotations(client, labelled: dict, audio_id: str) -> set:
+    draft = draft_of(client, labelled)
+    rows = client.all_pages(
+        f"/datasets/{labelled['dataset']['id']}/annotation-sets/{draft['id']}/annotations",
+        audio_file_id=audio_id,
+    )
+    return {
+        (row["artifact_type"], row["start_ms"], row["end_ms"])
+        for row in rows
+        if row["source"] == "model"
+    }
+
+
+def open_labeling(page: Page, client, labelled: dict, audio_id: str, model_id: str) -> None:
+    draft = draft_of(client, labelled)
+    page.goto(
+        f"/datasets/{labelled['dataset']['id']}/annotation-sets/{draft['id']}/label"
+        f"?audio={audio_id}&model={model_id}"
+    )
+    expect(page.get_by_test_id("file-select")).to_have_value(audio_id)
+
+
+def test_an_error_opens_the_labeling_page_at_its_time_with_the_model_layer(
+    page: Page, labelled: dict, trained: dict, training_relay: LiveRelay
+):
+    if "job_id" not in trained:
+        pytest.skip("needs the job the training test starts")
+    page.goto(f"/training/{trained['job_id']}/errors")
+    link = page.get_by_test_id("open-error").first
+    href = link.get_attribute("href")
+
+    link.click()
+
+    page.wait_for_url(re.compile(r"/label\?"))
+    audio_id = re.search(r"audio=([0-9a-f-]+)", href)[1]
+    time_ms = int(re.search(r"t=(\d+)", href)[1])
+    expect(page.get_by_test_id("file-select")).to_have_value(audio_id)
+    seconds = f"{time_ms % 60000 / 1000:06.3f}"
+    expect(page.get_by_test_id("clock")).to_have_text(f"{time_ms // 60000}:{seconds}")
+    expect(page.get_by_test_id("model-select")).to_have_value(trained["model_id"])
+    expect(page.get_by_test_id("model-status")).not_to_be_empty()
+
+
+def test_one_accepted_detection_becomes_a_model_annotation_in_the_draft(
+    page: Page, labelled: dict, trained: dict, crafted: dict, training_relay: LiveRelay
+):
+    client = training_relay.client()
+    open_labeling(page, client, labelled, crafted["first"], trained["model_id"])
+    detections = page.get_by_test_id("detection")
+    expect(detections).to_have_count(3)
+
+    detections.first.click()
+    expect(page.get_by_test_id("detection-panel")).to_be_visible()
+    expect(page.get_by_test_id("detection-title")).to_contain_text("click")
+    page.get_by_test_id("detection-start").fill("490")  # adjusted before accepting
+    page.get_by_test_id("detection-accept").click()
+
+    expect(page.get_by_test_id("toasts")).to_contain_text("Accepted click")
+    assert model_annotations(client, labelled, crafted["first"]) == {("click", 490, 560)}
+
+
+def test_every_detection_above_a_confidence_is_accepted_at_once(
+    page: Page, labelled: dict, trained: dict, crafted: dict, training_relay: LiveRelay
+):
+    client = training_relay.client()
+    before = model_annotations(client, labelled, crafted["first"])
+    open_labeling(page, client, labelled, crafted["first"], trained["model_id"])
+    expect(page.get_by_test_id("detection")).to_have_count(3)
+
+    page.get_by_test_id("model-threshold").fill("0.8")
+    page.get_by_test_id("model-accept-all").click()
+
+    expect(page.get_by_test_id("toasts")).to_contain_text("accepted")
+    above = {(name, start, end) for name, start, end, confidence in CRAFTED if confidence >= 0.8}
+    assert model_annotations(client, labelled, crafted["first"]) == before | above
+
+
+def test_n_follows_the_label_next_queue(
+    page: Page, labelled: dict, trained: dict, crafted: dict, training_relay: LiveRelay
+):
+    client = training_relay.client()
+    open_labeling(page, client, labelled, crafted["first"], trained["model_id"])
+
+    page.get_by_test_id("model-queue").check()
+    expect(page.get_by_test_id("toasts")).to_contain_text("label-next queue")
+    page.get_by_test_id("waveform").focus()
+    page.keyboard.press("n")
+
+    expect(page.get_by_test_id("file-select")).to_have_value(crafted["second"])

@@ -11,6 +11,7 @@ import { formatDuration, plural } from "../lib/format.js";
 import { ratio } from "../lib/metrics.js";
 import { renderPager } from "../lib/pager.js";
 import { setupInferenceUploads, wireUnrunButton } from "./inference_upload.js";
+import { showFileWaveform } from "./inference_waveform.js";
 
 const POLL_MS = 1000;
 const FILES_PAGE_SIZE = 25;
@@ -82,6 +83,7 @@ function renderFiles(data) {
       h(
         "td",
         { class: "row-actions" },
+        file.status === "completed" ? waveformButton(file) : null,
         file.status === "completed"
           ? playButton(file, file.detections[0] || null, `Play ${file.original_filename}`)
           : null,
@@ -135,6 +137,27 @@ async function poll() {
 
 function wake() {
   if (!polling) poll();
+}
+
+function waveformButton(file) {
+  const button = h(
+    "button",
+    { type: "button", class: "small", "aria-label": `Waveform of ${file.original_filename} with its detections`, dataset: { testid: "show-waveform" } },
+    "Waveform",
+  );
+  button.addEventListener("click", () => {
+    const viewer = document.getElementById("viewer");
+    viewer.hidden = false;
+    showFileWaveform({
+      container: document.getElementById("viewer-waveform"),
+      title: document.getElementById("viewer-title"),
+      jobPath,
+      file,
+      types,
+    });
+    viewer.scrollIntoView({ block: "nearest" });
+  });
+  return button;
 }
 
 // --- playing excerpts -----------------------------------------------------------------------

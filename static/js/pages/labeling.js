@@ -13,6 +13,7 @@ import { SpectrogramLane } from "../lib/spectrogram.js";
 import { createWaveform } from "../lib/waveform.js";
 import { Edits } from "./labeling_edits.js";
 import { bindKeys } from "./labeling_keys.js";
+import { ModelLayer } from "./labeling_model.js";
 import { formatClock, Panel } from "./labeling_panel.js";
 
 const config = readJsonScript("labeling-config");
@@ -45,6 +46,25 @@ const edits = new Edits({
     } else toastError(error);
   },
   onEdited: () => refreshSelection(),
+});
+
+// The model layer (labeling_model.js): a model's detections beside the labels, and the order
+// n/p follow (the label-next queue when asked, else the dataset's).
+let datasetOrder = null;
+const modelLayer = new ModelLayer({
+  config,
+  datasetPath,
+  setPath,
+  readOnly: state.readOnly,
+  hooks: {
+    reopen: () => openFile(state.index, { tMs: state.waveform ? Math.round(state.waveform.currentMs()) : null }),
+    reorder: (files) => {
+      const current = state.files[state.index];
+      datasetOrder = datasetOrder || state.files;
+      state.files = files || datasetOrder;
+      state.index = current ? state.files.findIndex((audio) => audio.id === current.id) : -1;
+    },
+  },
 });
 
 function withSelected(action) {
@@ -127,6 +147,7 @@ async function openFile(index, { tMs = null } = {}) {
     state.layer = makeLayer(waveform, await annotations); // the waveform is up meanwhile
     if (stale()) return;
     edits.open(state.layer, audio.id);
+    modelLayer.open(waveform, audio);
     refreshSelection();
     panel.status(`${audio.filename}: ${formatDuration(audio.duration_ms)}. Press ? for the keys.`);
   } catch (error) {
@@ -361,6 +382,7 @@ function listFiles(files) {
 // A deep-linked file opens at once, while the dataset's list (for n, p and the picker) loads.
 async function start() {
   bindControls();
+  modelLayer.loadModels();
   setReadOnly(state.readOnly);
   const listing = fetchAll(`${datasetPath}/audio`, { processing_status: "ready" });
   listing.catch(() => {});
