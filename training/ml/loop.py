@@ -170,11 +170,10 @@ def train(
     optimizer = torch.optim.AdamW(
         network.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
     )
-    scheduler = torch.optim.lr_scheduler.OneCycleLR(
+    scheduler = one_cycle(
         optimizer,
         max_lr=config.learning_rate,
         total_steps=config.epochs * batches_per_epoch + 1,
-        pct_start=0.1,
     )
     metadata = ModelMetadata(
         artifact_types=tuple(artifact_types),
@@ -533,3 +532,15 @@ def _validate(
         "reference": reference,
         "probabilities": probabilities,
     }
+
+
+def one_cycle(optimizer: Any, *, max_lr: float, total_steps: int) -> Any:
+    """The one-cycle schedule, warming up over the first tenth of the steps. A short run (a few
+    epochs over a few files) warms up for at least two steps: torch divides by the warm-up's
+    length, which a tenth of ten steps makes zero."""
+    return torch.optim.lr_scheduler.OneCycleLR(
+        optimizer,
+        max_lr=max_lr,
+        total_steps=total_steps,
+        pct_start=min(1.0, max(0.1, 2 / total_steps)),
+    )
