@@ -102,6 +102,12 @@ class CreatedWebhookSerializer(WebhookSerializer):
 
 
 class WebhookDeliverySerializer(serializers.ModelSerializer):
+    # Declared rather than derived: a model integer field's bounds depend on the database, and the
+    # schema must not (docs/openapi.yaml is the same on SQLite and PostgreSQL).
+    attempt = serializers.IntegerField(read_only=True, min_value=1)
+    response_status = serializers.IntegerField(read_only=True, allow_null=True, min_value=0)
+    duration_ms = serializers.IntegerField(read_only=True, allow_null=True, min_value=0)
+
     class Meta:
         model = WebhookDelivery
         fields = [

@@ -827,14 +827,14 @@ class WebhookDelivery(TypedDict):
     id: str
     event_id: str
     event_type: str
-    attempt: NotRequired[int]
+    attempt: int
     status: NotRequired[WebhookDeliveryStatusEnum]
     scheduled_at: str
     attempted_at: NotRequired[str | None]
-    response_status: NotRequired[int | None]
+    response_status: int | None
     response_body: NotRequired[str]
     error: NotRequired[str]
-    duration_ms: NotRequired[int | None]
+    duration_ms: int | None
     will_retry: NotRequired[bool]
     created_at: str
 
