@@ -274,7 +274,7 @@ def format_table(name: str, scores: dict, baseline_scores: dict) -> str:
 
 
 def train_model(args: argparse.Namespace, corpora: dict, features: dict) -> tuple:
-    """One model on both train splits with the quickstart's config; saved as WORK/model.pt."""
+    """One model on both train splits with the quickstart's config; saved as WORK/NAME.pt."""
     from training.ml.loop import TrainingConfig, train
     from training.ml.model_file import load_model, save_model
 
@@ -320,7 +320,7 @@ def train_model(args: argparse.Namespace, corpora: dict, features: dict) -> tupl
             f"R {values['recall']:.3f} threshold {values['threshold']:.2f}"
             + (f" tight F1 {values['tight']['f1'] or 0:.3f}" if "tight" in values else "")
         )
-    model_path = args.work / "model.pt"
+    model_path = args.work / f"{args.name}.pt"
     with model_path.open("wb") as out:
         save_model(result.model, out)
     model = load_model(model_path.read_bytes())
@@ -342,6 +342,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2, help="torch threads for training")
     parser.add_argument("--seed", type=int, default=0, help="training seed (split, windows, init)")
     parser.add_argument("--model", type=Path, help="score this model file instead of training")
+    parser.add_argument(
+        "--name", default="model", help="the trained model and its scores: WORK/NAME.pt, .json"
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     from datasets.audio.features import DEFAULT_RECIPE
@@ -402,7 +405,7 @@ def main() -> None:
         f"{speed['inference_x_realtime_1_thread']:.0f}x real time; training on 2 threads "
         f"{speed['training_audio_s_per_s_2_threads']:.0f} audio-s/s"
     )
-    (args.work / "quality_direct.json").write_text(json.dumps(summary, indent=1, default=str))
+    (args.work / f"{args.name}.json").write_text(json.dumps(summary, indent=1, default=str))
 
 
 if __name__ == "__main__":
