@@ -55,6 +55,13 @@ def annotation_payload(
     }
 
 
+def annotation_payloads(added: list[services.AddedAnnotation]) -> list[dict[str, object]]:
+    """`annotation_payload` of each annotation one `add_annotations` call added: they share one
+    creation time, written as text once."""
+    created_at = utc_datetime_text(added[0].created_at) if added else None
+    return [annotation_payload(item, created_at=created_at) for item in added]
+
+
 PAGE_FIELDS = (
     "id",
     "audio_file_id",
@@ -299,9 +306,8 @@ class AnnotationBulkApi(AnnotationSetScopedApi):
             loc=["body", "annotations"],
             **self._creator(request),
         )
-        created_at = utc_datetime_text(created[0].created_at) if created else None
-        items = [annotation_payload(item, created_at=created_at) for item in created]
-        return Response({"created": len(created), "items": items}, status=201)
+        items = annotation_payloads(created)
+        return Response({"created": len(items), "items": items}, status=201)
 
 
 class AnnotationDetailApi(AnnotationSetScopedApi):

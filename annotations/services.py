@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from annotations import page_anchors
 from annotations.models import PAGE_ANCHOR_STRIDE, Annotation, AnnotationSet
-from annotations.validation import AudioFacts, check_row, check_rows
+from annotations.validation import AnnotationRow, AudioFacts, check_row, check_rows
 from datasets.models import ArtifactType, AudioFile, Dataset
 from relay.errors import Conflict, Invalid
 from relay.ids import uuid7_batch
@@ -191,6 +191,39 @@ class AddedAnnotation:
     created_at: datetime
 
 
+@dataclass
+class CheckedRows:
+    """Annotation rows checked against a set's dataset."""
+
+    rows: list[AnnotationRow]  # the valid ones
+    errors: list[dict[str, object]]  # one item per failing field of every failing row
+    type_ids: dict[str, str]  # the dataset's artifact types: name → id as text
+    audio: dict[uuid.UUID, AudioFacts]  # the dataset's audio that the rows name
+
+
+def check_annotation_rows(
+    *,
+    annotation_set: AnnotationSet,
+    rows: Sequence[object],
+    loc: list[str | int],
+    indexed: bool = True,
+) -> CheckedRows:
+    """The rules `add_annotations` applies before writing, and all that a dry run of an import
+    reports: each row against the set's dataset (its ready audio, its types, times within the
+    audio), errors at `loc + [index, field]` (`loc + [field]` when not `indexed`). Writes
+    nothing and raises nothing."""
+    dataset = annotation_set.dataset
+    type_ids = {
+        name: str(pk)
+        for name, pk in ArtifactType.objects.filter(dataset=dataset).values_list("name", "pk")
+    }
+    audio = _audio_facts(dataset, _referenced_audio_ids(rows))
+    clean, errors = check_rows(
+        rows, loc=loc, audio=audio, artifact_types=set(type_ids), indexed=indexed
+    )
+    return CheckedRows(rows=clean, errors=errors, type_ids=type_ids, audio=audio)
+
+
 INSERT_COLUMNS = (
     "id",
     "annotation_set_id",
@@ -219,19 +252,14 @@ def add_annotations(
     source: str = Annotation.Source.HUMAN,
 ) -> list[AddedAnnotation]:
     """Check every row, then add them all, or none: Invalid lists each failing field by index."""
-    dataset = annotation_set.dataset
-    type_ids = {
-        name: str(pk)
-        for name, pk in ArtifactType.objects.filter(dataset=dataset).values_list("name", "pk")
-    }
-    audio = _audio_facts(dataset, _referenced_audio_ids(rows))
-    clean, errors = check_rows(
-        rows, loc=loc, audio=audio, artifact_types=set(type_ids), indexed=indexed
+    checked = check_annotation_rows(
+        annotation_set=annotation_set, rows=rows, loc=loc, indexed=indexed
     )
-    if errors:
-        raise Invalid(errors)
+    if checked.errors:
+        raise Invalid(checked.errors)
+    clean, type_ids = checked.rows, checked.type_ids
     # Ids as text once each: str(UUID) per cell would cost more than the database's work.
-    audio_texts = {audio_id: str(audio_id) for audio_id in audio}
+    audio_texts = {audio_id: str(audio_id) for audio_id in checked.audio}
     now = timezone.now()
     new_ids = uuid7_batch(len(clean))  # increasing
     added = [

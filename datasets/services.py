@@ -1,14 +1,14 @@
 import logging
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path, PurePosixPath
-from typing import TypedDict
+from typing import Any, TypedDict, TypeVar
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Model, QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -21,6 +21,8 @@ from relay.storage import ObjectStore, UploadTarget, get_object_store
 from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
+
+UploadRow = TypeVar("UploadRow", bound=Model)  # a row made by an upload request (AudioFile, …)
 
 
 class ArtifactTypeSpec(TypedDict, total=False):
@@ -213,25 +215,47 @@ def upload_expiry_cutoff() -> datetime:
     return timezone.now() - timedelta(seconds=expired_for)
 
 
-def expire_unconfirmed_uploads() -> int:
-    """Housekeeping: delete audio rows whose upload was never confirmed by `upload_expiry_cutoff`,
-    with any (partial) object the upload left, so that a ghost keeps neither a row nor a file.
-    Idempotent, and safe to run concurrently with itself and with a confirm: the delete is
-    conditional on the row still being pending. Returns how many rows this call removed."""
-    stale = AudioFile.objects.filter(
-        processing_status=AudioFile.Status.PENDING, created_at__lt=upload_expiry_cutoff()
-    )
+def delete_expired_uploads(
+    pending: QuerySet[UploadRow],
+    *,
+    storage_prefix: Callable[[UploadRow], str],
+    lock_owner: Callable[[UploadRow], object | None] = lambda row: row,
+    after_delete: Callable[[Any], None] = lambda owner: None,
+) -> int:
+    """The expiry of uploads never confirmed, for every kind of upload row: each row of
+    `pending` (the rows still waiting for their confirm) requested before `upload_expiry_cutoff`
+    is deleted in a transaction of its own, only if it is still in `pending` (a confirm meanwhile
+    wins), and once that commits its `storage_prefix` goes from the store with whatever the
+    upload left. In the transaction, `lock_owner` first locks what the row belongs to (None: it
+    has gone, with the row, so the row is skipped) and `after_delete` gets that owner once the
+    row is deleted. Idempotent and safe to run concurrently with itself. Returns how many rows
+    this call deleted."""
     store = get_object_store()
     removed = 0
-    for audio in stale.only("pk", "tenant_id", "dataset_id").iterator():
+    # Listed first: no cursor stays open across the deletes (SQLite's would see them).
+    for row in list(pending.filter(created_at__lt=upload_expiry_cutoff())):
         with transaction.atomic():
-            deleted, _ = AudioFile.objects.filter(
-                pk=audio.pk, processing_status=AudioFile.Status.PENDING
-            ).delete()
+            owner = lock_owner(row)
+            if owner is None:
+                continue
+            deleted, _ = pending.filter(pk=row.pk).delete()
             if deleted:
                 removed += 1
-                prefix = audio.storage_prefix
+                after_delete(owner)
+                prefix = storage_prefix(row)
                 transaction.on_commit(lambda prefix=prefix: store.delete_prefix(prefix))
+    return removed
+
+
+def expire_unconfirmed_uploads() -> int:
+    """Housekeeping: delete audio rows whose upload was never confirmed by `upload_expiry_cutoff`,
+    with any (partial) object the upload left, so that a ghost keeps neither a row nor a file
+    (`delete_expired_uploads`: idempotent, and safe to run concurrently with itself and with a
+    confirm). Returns how many rows this call removed."""
+    removed = delete_expired_uploads(
+        AudioFile.objects.filter(processing_status=AudioFile.Status.PENDING),
+        storage_prefix=lambda audio: audio.storage_prefix,
+    )
     if removed:
         logger.info("%d unconfirmed audio uploads expired", removed)
     return removed

@@ -17,7 +17,6 @@ from django.db import IntegrityError, transaction
 
 from annotations import services as annotation_services
 from annotations.models import Annotation, AnnotationSet
-from annotations.validation import AudioFacts, check_rows
 from datasets.models import ArtifactType, AudioFile
 from inference import selectors
 from inference.models import Detection, InferenceFile, InferenceJob, RejectedDetection
@@ -28,6 +27,8 @@ from training.models import TrainedModel
 logger = logging.getLogger(__name__)
 
 Key = tuple[str, str, int, int]  # (audio id, type, start_ms, end_ms)
+# Where a row's errors point: the detections are the rows, though the body does not list them.
+DETECTIONS_LOC: list[str | int] = ["body", "detections"]
 
 
 @dataclass
@@ -129,12 +130,14 @@ def import_detections(
         dry_run,
     )
     if dry_run:
-        result.errors = _row_errors(dataset.pk, result.rows, dataset_types)
+        result.errors = annotation_services.check_annotation_rows(
+            annotation_set=annotation_set, rows=result.rows, loc=DETECTIONS_LOC
+        ).errors
         return result
     result.created = annotation_services.add_annotations(
         annotation_set=annotation_set,
         rows=result.rows,
-        loc=["body", "detections"],
+        loc=DETECTIONS_LOC,
         source=Annotation.Source.MODEL,
         created_by_user=created_by_user,
         created_by_key=created_by_key,
@@ -202,23 +205,6 @@ def _existing_keys(annotation_set: AnnotationSet, audio_ids: list[UUID] | None) 
         rows = rows.filter(audio_file_id__in=audio_ids)
     values = rows.values_list("audio_file_id", "artifact_type__name", "start_ms", "end_ms")
     return {(str(audio_id), *rest) for audio_id, *rest in values.iterator(5000)}
-
-
-def _row_errors(
-    dataset_id: UUID, rows: list[dict[str, Any]], dataset_types: set[str]
-) -> list[dict[str, object]]:
-    """What `add_annotations` would refuse (audio no longer ready, say), for a dry run."""
-    audio_ids = {row["audio_file_id"] for row in rows}
-    audio = {
-        pk: AudioFacts(is_ready=status == AudioFile.Status.READY, duration_ms=duration_ms or 0)
-        for pk, status, duration_ms in AudioFile.objects.filter(
-            dataset_id=dataset_id, pk__in=audio_ids
-        ).values_list("pk", "processing_status", "duration_ms")
-    }
-    _, errors = check_rows(
-        rows, loc=["body", "detections"], audio=audio, artifact_types=dataset_types
-    )
-    return errors
 
 
 def rejected_keys(annotation_set: AnnotationSet) -> set[Key]:

@@ -7,7 +7,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from annotations.api import AnnotationSetScopedApi, annotation_payload
+from annotations.api import AnnotationSetScopedApi, annotation_payloads
 from datasets import selectors as dataset_selectors
 from inference import assisted, selectors
 from inference.serializers import (
@@ -68,7 +68,7 @@ class DetectionImportApi(AnnotationSetScopedApi):
                     "errors": result.errors,
                 }
             )
-        items = [annotation_payload(added) for added in result.created]
+        items = annotation_payloads(result.created)
         return Response(
             {"dry_run": False, "created": len(items), **counts, "items": items}, status=201
         )

@@ -364,30 +364,18 @@ def retry_failed_files(*, file_ids: Sequence[UUID]) -> int:
 def abandon_unconfirmed_uploads() -> int:
     """Housekeeping: delete files whose upload URL expired `RELAY_UPLOAD_GRACE_S` ago without a
     confirm, with whatever their upload left in storage, so that their jobs can finish; the
-    jobs' counters and status follow in the same transaction. Idempotent, and safe to run
-    concurrently with itself and with a confirm (a file confirmed meanwhile stays). Returns how
-    many files this call removed."""
-    cutoff = dataset_services.upload_expiry_cutoff()
-    stale = list(
-        InferenceFile.objects.filter(
-            status=InferenceFile.Status.PENDING, created_at__lt=cutoff
-        ).values_list("pk", "job_id", "source_key")
+    jobs' counters and status follow in the same transaction (`delete_expired_uploads`:
+    idempotent, and safe to run concurrently with itself and with a confirm, a file confirmed
+    meanwhile stays). Returns how many files this call removed."""
+    removed = dataset_services.delete_expired_uploads(
+        InferenceFile.objects.filter(status=InferenceFile.Status.PENDING),
+        storage_prefix=lambda file: file.source_key.rsplit("/", 1)[0],
+        # None when the job was deleted meanwhile, with its files
+        lock_owner=lambda file: (
+            InferenceJob.objects.select_for_update().filter(pk=file.job_id).first()
+        ),
+        after_delete=refresh_job_status,
     )
-    store = get_object_store()
-    removed = 0
-    for file_id, job_id, key in stale:
-        with transaction.atomic():
-            job = InferenceJob.objects.select_for_update().filter(pk=job_id).first()
-            if job is None:
-                continue  # the job was deleted meanwhile, with its files
-            deleted, _ = InferenceFile.objects.filter(
-                pk=file_id, status=InferenceFile.Status.PENDING
-            ).delete()
-            if deleted:
-                removed += 1
-                refresh_job_status(job)
-                prefix = key.rsplit("/", 1)[0]
-                transaction.on_commit(lambda prefix=prefix: store.delete_prefix(prefix))
     if removed:
         logger.info("%d unconfirmed inference uploads abandoned", removed)
     return removed

@@ -5,6 +5,7 @@ audio by a model's uncertainty."""
 import pytest
 
 from annotations.models import Annotation
+from datasets.services import reprocess_audio
 from tests.api.test_inference_jobs import make_untrained_model
 from tests.factories import make_dataset
 from tests.model_assist_support import run_with_results
@@ -117,6 +118,36 @@ def test_a_dry_run_counts_and_writes_nothing(api_client, job, draft):
         "skipped_existing": 0,
         "errors": [],
     }
+    assert stored(draft) == []
+
+
+def test_a_dry_run_reports_what_the_import_would_refuse(api_client, job, draft, audio):
+    reprocess_audio(audio_ids=[audio[1].pk])  # not ready again until processed
+    body = {
+        "inference_job_id": str(job.pk),
+        "min_confidence": 0.8,
+        "audio_file_ids": [str(audio[1].pk)],  # one row: the reprocessed file's click
+    }
+
+    dry = api_client.post(set_url(draft, "/import-detections?dry_run=true"), body, format="json")
+    real = import_detections(api_client, draft, **body)
+
+    not_ready = {
+        "loc": ["body", "detections", 0, "audio_file_id"],
+        "msg": "The audio file is not ready yet",
+        "type": "value_error.not_ready",
+    }
+    assert dry.status_code == 200
+    assert dry.json() == {
+        "dry_run": True,
+        "valid": False,
+        "would_create": 0,
+        "skipped_rejected": 0,
+        "skipped_existing": 0,
+        "errors": [not_ready],
+    }
+    assert real.status_code == 422
+    assert real.json() == {"detail": [not_ready]}
     assert stored(draft) == []
 
 
