@@ -2,13 +2,16 @@
 (or `python -m tests.bench.bench_quality`).
 
 1. Generates the bench kit's public and hard corpora (../shared/bench/corpus.py; cached in
-   --work) and runs its hand-tuned baseline on both test splits.
+   --work), and the corpora the model is never trained on: our generalisation profile (the bench
+   kit's generator) and the held-out profiles (tests/bench/profile_heldout_*.json, made by
+   datasets.synthetic: other voices, languages, levels, noise, rates and TTS engines). Runs the
+   hand-tuned baseline on every test split.
 2. Starts Relay as `make run` does (embedded: SQLite, local files, in-process workers) in a
    fresh data folder, and follows reference/002 over HTTP: create a dataset with the five
    types, upload and confirm both train splits, wait until every file is ready, add the labels
    with bulk calls, publish, train (epochs 20, validation_split 0.2, learning_rate 0.001,
    batch_size 32) and poll the job to the end.
-3. Runs each test split through inference jobs, uploaded as reference/002 step 6 does, with
+3. Runs each corpus's test split through inference jobs, uploaded as reference/002 step 6 does, with
    the quickstart's config (threshold 0.5, merge 200 ms, minimum 50 ms) and again with the
    model's own per-type thresholds, and scores the jobs' JSON downloads with
    ../shared/bench/score.py beside the baseline.
@@ -27,10 +30,14 @@ from pathlib import Path
 from typing import Any
 
 from tests.audio import BENCH_DIR
+from tests.bench.quality_direct import HELDOUT, generate
 from tests.live import RelayClient, embedded_env, running_relay
 
 TYPES = ("click", "dropout", "clipping", "long_pause", "stutter")
-CORPORA = {"public": "profile_public.json", "hard": "profile_hard.json"}
+CORPORA = {"public": "profile_public.json", "hard": "profile_hard.json"}  # trained on
+# Scored only. The held-out ones need their engine's Debian package (flite, festival); a corpus
+# whose engine is missing is skipped with a line saying so.
+UNSEEN = ("generalisation", *HELDOUT)
 TRAINING_CONFIG = {"epochs": 20, "validation_split": 0.2, "learning_rate": 0.001, "batch_size": 32}
 # The quickstart's inference config, then the same with the model's per-type thresholds.
 INFERENCE_CONFIGS = {
@@ -50,13 +57,21 @@ def main() -> int:
     parser.add_argument("--work", type=Path, default=Path("var/bench-quality"))
     parser.add_argument("--epochs", type=int, default=TRAINING_CONFIG["epochs"])
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument(
+        "--unseen",
+        nargs="*",
+        choices=UNSEEN,
+        default=list(UNSEEN),
+        help="corpora never trained on to score besides public and hard (default: all)",
+    )
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     scorer = _load_bench_module("score")
 
     corpora = {name: _corpus(args.work, name, profile) for name, profile in CORPORA.items()}
+    scored = {**corpora, **_unseen_corpora(args.work, args.unseen)}
     baseline = {
-        name: _baseline_scores(scorer, folder, args.work) for name, folder in corpora.items()
+        name: _baseline_scores(scorer, folder, args.work) for name, folder in scored.items()
     }
 
     data_dir = args.work / "relay-data"
@@ -71,14 +86,14 @@ def main() -> int:
         inference = {
             setting: {
                 name: _infer(client, training["model_id"], folder, config)
-                for name, folder in corpora.items()
+                for name, folder in scored.items()
             }
             for setting, config in INFERENCE_CONFIGS.items()
         }
     scores = {
         setting: {
             name: _scores(scorer, folder, inference[setting][name].pop("detections"))
-            for name, folder in corpora.items()
+            for name, folder in scored.items()
         }
         for setting in INFERENCE_CONFIGS
     }
@@ -111,6 +126,22 @@ def _corpus(work: Path, name: str, profile: str) -> Path:
             check=True,
         )  # fmt: skip
     return folder
+
+
+def _unseen_corpora(work: Path, names: list[str]) -> dict[str, Path]:
+    """The corpora never trained on that can be made here: a held-out corpus whose TTS engine is
+    not installed is left out, and said so."""
+    profiles = Path(__file__).resolve().parent
+    corpora = {}
+    for name in names:
+        folder = work / name
+        try:
+            generate(profiles / f"profile_{name}.json", folder, with_relay=name in HELDOUT)
+        except subprocess.CalledProcessError as error:
+            print(f"skipped the {name} corpus: it could not be generated ({error})", flush=True)
+            continue
+        corpora[name] = folder
+    return corpora
 
 
 def _split(folder: Path, split: str) -> list[Path]:
@@ -271,11 +302,19 @@ def _print_report(results: dict[str, Any]) -> None:
             ours = [_f(results["scores"][s][name]["per_type"][kind]["f1"]) for s in settings]
             print(_row(kind, ours, _f(baseline["per_type"][kind]["f1"])))
         macros = [_f(results["scores"][s][name]["macro"]["event_f1"]) for s in settings]
-        target = TARGETS[name]
-        print(
-            _row("macro", macros, _f(baseline["macro"]["event_f1"]))
-            + f"   target ≥ {target['macro']}, each type ≥ {target['per_type']}"
-        )
+        target = TARGETS.get(name)
+        if target:
+            goal = f"   target ≥ {target['macro']}, each type ≥ {target['per_type']}"
+        else:
+            gap = [
+                results["scores"][s][name]["macro"]["event_f1"]
+                - results["scores"][s]["public"]["macro"]["event_f1"]
+                for s in settings
+            ]
+            goal = (
+                "   vs public: " + " / ".join(f"{value:+.3f}" for value in gap) + " (goal ≥ -0.05)"
+            )
+        print(_row("macro", macros, _f(baseline["macro"]["event_f1"])) + goal)
 
 
 def _row(label: str, cells: list[str], last: str) -> str:

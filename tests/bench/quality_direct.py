@@ -14,6 +14,7 @@ beside the hand-tuned baseline's, the training time and the network's throughput
 """
 
 import argparse
+import fcntl
 import json
 import logging
 import platform
@@ -363,10 +364,22 @@ def main() -> None:
         },
     }
     features = {}
-    for name, (profile, out) in corpora.items():
-        generate(profile, out, with_relay=name in HELDOUT)
-        features[name] = features_of(out, args.work / "features" / DEFAULT_RECIPE.version / name)
+
+    def prepare(name: str) -> None:
+        """Generates a corpus and its features once; runs side by side wait for each other."""
+        profile, out = corpora[name]
+        args.work.mkdir(parents=True, exist_ok=True)
+        with (args.work / "corpora.lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            generate(profile, out, with_relay=name in HELDOUT)
+            cache = args.work / "features" / DEFAULT_RECIPE.version / name
+            features[name] = features_of(out, cache)
+
+    for name in ("public", "hard"):  # what training needs; the rest is made while scoring
+        prepare(name)
     if args.features_only:
+        for name in corpora:
+            prepare(name)
         return
 
     from training.ml.model_file import load_model
@@ -378,6 +391,8 @@ def main() -> None:
         model, summary = train_model(args, corpora, features)
     score = load_score_module()
     for name, (_profile, corpus) in corpora.items():
+        if name not in features:
+            prepare(name)
         scores = {}
         for label, threshold in (("chosen thresholds", None), ("threshold 0.5", 0.5)):
             detections = detect_split(model, corpus, features[name], threshold)
