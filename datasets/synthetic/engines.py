@@ -12,11 +12,18 @@ the `espeak-ng` program (Debian package `espeak-ng`) when that library cannot be
 
 Flite (CMU's small engine, Debian package `flite`) is a second engine, a different synthesis method
 (diphone and clustergen voices, not formants): held-out test corpora are spoken by it to measure
-how a detector trained on espeak-ng generalises (docs/benchmarks.md). Never train on it.
+how a detector trained on espeak-ng generalises, and it speaks the own-engine corpus
+(tests/bench/profile_own_flite.json) that a model is trained and tested on (docs/benchmarks.md).
+
+Festival (Edinburgh's engine, Debian package `festival` plus `festvox-*` voices) is a third engine,
+with diphone and HTS (statistical parametric) voices. It is kept for testing only: no model is
+trained on it, so its corpus (tests/bench/profile_heldout_festival.json) measures an engine the
+detector has never heard.
 """
 
 import ctypes
 import functools
+import re
 import shutil
 import subprocess
 import tempfile
@@ -269,8 +276,9 @@ def _written_speech(
     engine: str, result: subprocess.CompletedProcess, path: Path, text: str
 ) -> Speech:
     """The 16-bit WAV an engine's program wrote to `path` for `text`; RuntimeError, with what
-    the program said, when it failed or wrote no audio."""
-    message = result.stderr.decode(errors="replace").strip()
+    the program said (its stderr, or its stdout where stderr went there), when it failed or wrote
+    no audio."""
+    message = (result.stderr or result.stdout or b"").decode(errors="replace").strip()
     if result.returncode != 0 or not path.exists():
         raise RuntimeError(f"{engine} failed (exit {result.returncode}): {message}")
     samples, sample_rate = sf.read(path, dtype="int16")
@@ -329,12 +337,111 @@ class FliteProgram(SpeechEngine):
             return _written_speech(self.name, result, path, text)
 
 
+# --- festival --------------------------------------------------------------------------------
+
+FESTIVAL_INSTALL_HINT = (
+    "apt-get install festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts "
+    "festvox-italp16k festvox-ca-ona-hts"
+)
+FESTIVAL_DEFAULT_WPM = 175  # the pace taken as each voice's own (its Duration_Stretch as it is)
+FESTIVAL_SEMITONES_PER_PITCH = 0.12  # pitch 50 is the voice's own; 0 and 99 are about -6 and +6
+
+# One utterance, spoken by festival reading this Scheme program from standard input. The speed
+# scales the voice's own Duration_Stretch (diphone voices) and sets hts_engine's "-r" (HTS
+# voices). The pitch scales the F0 targets that Int_Targets computes, which only the diphone
+# voices use; an HTS voice makes its own F0, and festival's hts_engine 1.07 ignores "-fm".
+_FESTIVAL_SCRIPT = """\
+(voice_{voice})
+(Parameter.set 'Duration_Stretch (* {stretch} (Parameter.get 'Duration_Stretch)))
+(if (boundp 'hts_engine_params)
+    (set! hts_engine_params (cons (list "-r" {rate}) hts_engine_params)))
+(set! relay_int_targets Int_Targets)
+(define (Int_Targets utt)
+  (relay_int_targets utt)
+  (mapcar
+   (lambda (target)
+     (item.set_feat target "f0" (* {f0_factor} (item.feat target "f0"))))
+   (utt.relation.items utt 'Target))
+  utt)
+(set! relay_utt (Utterance Text "{text}"))
+(utt.synth relay_utt)
+(utt.save.wave relay_utt "{path}" 'riff)
+"""
+
+
+def _scheme_string(text: str) -> str:
+    """`text` as the inside of a Scheme string literal (festival's SIOD reader)."""
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+class FestivalProgram(SpeechEngine):
+    """The `festival` program, one process per utterance, writing a WAV file. Voices are the
+    installed ones (`(voice.list)`), by festival's names: kal_diphone and ked_diphone (US English
+    men, 16 kHz), cmu_us_slt_arctic_hts (a US English woman, HTS, 32 kHz), lp_diphone (an Italian
+    woman, 16 kHz) and upc_ca_ona_hts (a Catalan woman, HTS, 16 kHz); the last two read English
+    text with their own language's rules. The speed scales the voice's own Duration_Stretch for
+    diphone voices and sets hts_engine's rate for HTS ones (175 wpm is the voice's own pace). The
+    pitch shifts the diphone voices' F0 targets by 0.12 semitone a step from 50; HTS voices keep
+    their own pitch, so there `pitch` is only checked (0-99). Pauses inside a sentence use the
+    default: the two halves spoken apart."""
+
+    name = "festival"
+    implementation = "program"
+
+    def __init__(self, program: str = "festival") -> None:
+        self._program, version_text = _program_and_version(program, f": {FESTIVAL_INSTALL_HINT}")
+        # "festival: Festival Speech Synthesis System: 2.5.0:release December 2017"
+        found = re.search(r"System:\s*([0-9][0-9.]*)", version_text)
+        self.version = found.group(1) if found else ""
+        listed = subprocess.run(
+            [self._program, "--pipe"],
+            input="(print (voice.list))\n",
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        self.voices = frozenset(re.findall(r"[\w-]+", listed.stdout))
+        if not self.voices:
+            raise EngineUnavailable(
+                f"festival lists no voices ({listed.stderr.strip()}): {FESTIVAL_INSTALL_HINT}"
+            )
+
+    def speak(self, text: str, *, voice: str, speed_wpm: int, pitch: int) -> Speech:
+        _check_espeak_settings(speed_wpm, pitch)  # the same ranges, so profiles carry over
+        if voice not in self.voices:
+            raise ValueError(
+                f"festival has no voice {voice!r}; it has {', '.join(sorted(self.voices))}"
+            )
+        semitones = (pitch - 50) * FESTIVAL_SEMITONES_PER_PITCH
+        with tempfile.TemporaryDirectory(prefix="relay-festival-") as folder:
+            path = Path(folder) / "speech.wav"
+            script = _FESTIVAL_SCRIPT.format(
+                voice=voice,
+                stretch=f"{FESTIVAL_DEFAULT_WPM / speed_wpm:.4f}",
+                rate=f"{speed_wpm / FESTIVAL_DEFAULT_WPM:.4f}",
+                f0_factor=f"{2 ** (semitones / 12):.4f}",
+                text=_scheme_string(text),
+                path=_scheme_string(str(path)),
+            )
+            # festival reports Scheme errors on standard output and still exits 0: both
+            # streams go into the message, and a missing file is the failure.
+            result = subprocess.run(
+                [self._program, "--pipe"],
+                input=script.encode(),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                check=False,
+            )
+            return _written_speech(self.name, result, path, text)
+
+
 # "espeak-ng" takes whichever implementation runs; the other two insist on one.
 ENGINE_OPENERS: dict[str, Callable[[], SpeechEngine]] = {
     "espeak-ng": open_espeak,
     "espeak-ng-library": EspeakLibrary,
     "espeak-ng-program": EspeakProgram,
     "flite": FliteProgram,
+    "festival": FestivalProgram,
 }
 
 

@@ -1,7 +1,7 @@
 """The speech engines: espeak-ng through the library espeakng-loader ships, the `espeak-ng` program
 when that library cannot load, a clear error naming what to install when neither can, the small
-interface another engine implements to speak a whole corpus, and flite, the engine held-out test
-corpora are spoken by."""
+interface another engine implements to speak a whole corpus, flite (a second engine: held-out
+and own-engine corpora) and festival (a third, kept for test corpora only)."""
 
 import json
 import os
@@ -15,7 +15,13 @@ import soundfile as sf
 from datasets.synthetic import EngineUnavailable, Speech, SpeechEngine, speak
 from datasets.synthetic import engines as engines_module
 from datasets.synthetic.clips import ClipBuilder
-from datasets.synthetic.engines import EspeakLibrary, EspeakProgram, FliteProgram, open_espeak
+from datasets.synthetic.engines import (
+    EspeakLibrary,
+    EspeakProgram,
+    FestivalProgram,
+    FliteProgram,
+    open_espeak,
+)
 from datasets.synthetic.profiles import load_profile
 from datasets.synthetic.verify import measure_clip
 
@@ -47,13 +53,21 @@ def require_the_program() -> None:
         pytest.skip("the espeak-ng program is not installed (apt-get install espeak-ng)")
 
 
-def require_flite() -> None:
-    """Skips a test of flite where it is not installed; CI installs it (.ci/run), and there its
-    absence fails the test."""
-    if shutil.which("flite") is None:
+def require_program(program: str, install: str) -> None:
+    """Skips a test of another engine's program where it is not installed; CI installs it
+    (.ci/run), and there its absence fails the test."""
+    if shutil.which(program) is None:
         if os.environ.get("CI") or os.environ.get("RELAY_REQUIRE_INTEGRATION"):
-            pytest.fail("the flite program is missing; .ci/run installs the Debian package")
-        pytest.skip("the flite program is not installed (apt-get install flite)")
+            pytest.fail(f"the {program} program is missing; .ci/run installs the Debian package")
+        pytest.skip(f"the {program} program is not installed ({install})")
+
+
+def require_flite() -> None:
+    require_program("flite", "apt-get install flite")
+
+
+def require_festival() -> None:
+    require_program("festival", "apt-get install festival festvox-…")
 
 
 @pytest.fixture(params=IMPLEMENTATIONS, ids=["library", "program"])
@@ -232,45 +246,36 @@ def test_flite_speaks_each_voice_at_its_own_rate_and_the_speed_asked():
     assert engine.version.startswith("flite-")
 
 
-def test_flite_refuses_a_voice_it_lacks_and_settings_out_of_range():
-    require_flite()
-    engine = FliteProgram()
-
-    with pytest.raises(ValueError, match="flite has no voice 'en-us'"):
-        engine.speak("Hello.", voice="en-us", speed_wpm=175, pitch=50)
-    with pytest.raises(ValueError, match="speed_wpm"):
-        engine.speak("Hello.", voice="slt", speed_wpm=20, pitch=50)
-
-
-def test_without_flite_the_error_says_what_to_install(monkeypatch):
-    monkeypatch.setattr(engines_module.shutil, "which", lambda program: None)
-
-    with pytest.raises(EngineUnavailable, match="apt-get install flite"):
-        FliteProgram()
-
-
-def test_a_clip_spoken_by_flite_holds_its_labelled_artifacts(tmp_path: Path):
-    require_flite()
+@pytest.mark.parametrize(
+    ("engine_name", "voice", "file_format", "sample_rate"),
+    [("flite", "rms", "wav_pcm16", 44_100), ("festival", "cmu_us_slt_arctic_hts", "flac", 48_000)],
+)
+def test_a_clip_spoken_by_another_engine_holds_its_labelled_artifacts(
+    tmp_path: Path, engine_name: str, voice: str, file_format: str, sample_rate: int
+):
+    {"flite": require_flite, "festival": require_festival}[engine_name]()
     profile = load_profile(
         {
             **load_profile("tiny").source,
-            "engine": "flite",
-            "voices": ["rms"],
+            "engine": engine_name,
+            "voices": [voice],
             "events_per_clip": {"4": 1},
-            "formats": ["wav_pcm16"],
+            "formats": [file_format],
             "channels": [2],
-            "sample_rates": [44_100],
+            "sample_rates": [sample_rate],
         }
     )
+    engine = engines_module.ENGINE_OPENERS[engine_name]()
     builder = ClipBuilder(
-        profile=profile, engine=FliteProgram(), sentences=profile.load_sentences(), seed=5, index=0
+        profile=profile, engine=engine, sentences=profile.load_sentences(), seed=5, index=0
     )
 
     entry = builder.build(tmp_path, "test")
 
     samples, rate = sf.read(tmp_path / entry["filename"])
-    assert rate == 44_100
+    assert rate == sample_rate
     assert samples.shape[1] == 2
+    assert entry["voice"] == voice
     assert len(entry["events"]) == 4
     values = measure_clip(samples[:, 0], rate, entry["events"])
     for event, value in zip(entry["events"], values, strict=True):
@@ -280,3 +285,83 @@ def test_a_clip_spoken_by_flite_holds_its_labelled_artifacts(tmp_path: Path):
             assert value > 0.8, event
         else:
             assert value > 2, event
+
+
+def test_festival_speaks_each_voice_at_its_own_rate_and_the_speed_asked():
+    require_festival()
+    engine = FestivalProgram()
+
+    for voice, native_rate in (("kal_diphone", 16_000), ("cmu_us_slt_arctic_hts", 32_000)):
+        slow = engine.speak(SENTENCE, voice=voice, speed_wpm=120, pitch=50)
+        fast = engine.speak(SENTENCE, voice=voice, speed_wpm=240, pitch=50)
+
+        assert slow.sample_rate == fast.sample_rate == native_rate, voice
+        assert slow.samples.ndim == 1
+        assert 0.1 < np.abs(slow.samples).max() <= 1.0
+        assert 1.6 < slow.duration_s / fast.duration_s < 2.4, voice
+        assert 60 < fundamental_hz(slow.samples, slow.sample_rate) < 400, voice
+    assert engine.describe() == {
+        "name": "festival",
+        "implementation": "program",
+        "version": engine.version,
+    }
+    assert engine.version.startswith("2.")
+
+
+def test_festival_diphone_voices_speak_at_the_pitch_asked_and_hts_voices_keep_theirs():
+    require_festival()
+    engine = FestivalProgram()
+
+    def pitch_hz(voice: str, pitch: int) -> float:
+        speech = engine.speak(SENTENCE, voice=voice, speed_wpm=175, pitch=pitch)
+        return fundamental_hz(speech.samples, speech.sample_rate)
+
+    assert pitch_hz("kal_diphone", 90) > 1.3 * pitch_hz("kal_diphone", 10)
+    low, high = pitch_hz("cmu_us_slt_arctic_hts", 10), pitch_hz("cmu_us_slt_arctic_hts", 90)
+    assert abs(high - low) < 0.05 * low
+
+
+def test_festival_speaks_quotes_and_backslashes_as_text():
+    require_festival()
+    engine = FestivalProgram()
+
+    plain = engine.speak("He said yes, then left.", voice="ked_diphone", speed_wpm=175, pitch=50)
+    quoted = engine.speak(
+        'He said "yes", then left.\\") (exit)', voice="ked_diphone", speed_wpm=175, pitch=50
+    )
+
+    assert quoted.duration_s > 0.8 * plain.duration_s
+
+
+@pytest.mark.parametrize(
+    ("engine_name", "voice", "missing_voice"),
+    [("flite", "slt", "en-us"), ("festival", "kal_diphone", "slt")],
+)
+def test_another_engine_refuses_a_voice_it_lacks_and_settings_out_of_range(
+    engine_name: str, voice: str, missing_voice: str
+):
+    {"flite": require_flite, "festival": require_festival}[engine_name]()
+    engine = engines_module.ENGINE_OPENERS[engine_name]()
+
+    with pytest.raises(ValueError, match=f"{engine_name} has no voice '{missing_voice}'"):
+        engine.speak("Hello.", voice=missing_voice, speed_wpm=175, pitch=50)
+    with pytest.raises(ValueError, match="speed_wpm"):
+        engine.speak("Hello.", voice=voice, speed_wpm=20, pitch=50)
+    with pytest.raises(ValueError, match="pitch"):
+        engine.speak("Hello.", voice=voice, speed_wpm=175, pitch=120)
+
+
+@pytest.mark.parametrize(
+    ("opener", "install"),
+    [
+        (FliteProgram, "apt-get install flite"),
+        (FestivalProgram, "apt-get install festival festvox-kallpc16k"),
+    ],
+)
+def test_without_another_engines_program_the_error_says_what_to_install(
+    monkeypatch, opener, install: str
+):
+    monkeypatch.setattr(engines_module.shutil, "which", lambda program: None)
+
+    with pytest.raises(EngineUnavailable, match=install):
+        opener()
