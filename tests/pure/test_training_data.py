@@ -225,3 +225,29 @@ def test_a_repeated_chunk_shows_as_similarity_at_its_length():
     assert abs(similarity[0, 31:37]).max() < 0.6
     assert abs(similarity[2, 31:37]).max() < 0.6
     assert similarity[:, :5].tolist()[0] == [0.0] * 5
+
+
+def test_the_crest_shift_moves_both_crests_of_speech_frames_and_nothing_else():
+    from training.ml.data import CREST_INPUTS, Augmentation, augment_window
+
+    window = relative_inputs(features(frames=40, seed=4), 0.0)
+    window[:20, 64] = 0.0  # speech, at the file's level
+    window[20:, 64] = -12.0  # a pause
+    only_crests = Augmentation(
+        tilt_probability=0,
+        noise_probability=0,
+        band_limit_probability=0,
+        jump_shift_std=0,
+        frequency_mask_probability=0,
+        crest_shift_probability=1,
+        crest_shift=(0.2, 0.3),
+    )
+    statistics = input_statistics([labelled("a")])
+
+    shifted = augment_window(window, statistics, only_crests, np.random.default_rng(0))
+
+    moved = shifted - window
+    assert np.all((moved[:20, CREST_INPUTS] >= 0.2) & (moved[:20, CREST_INPUTS] <= 0.3))
+    assert np.ptp(moved[:20, CREST_INPUTS]) < 1e-6  # one shift for the whole window
+    moved[:20, CREST_INPUTS] = 0.0
+    assert not moved.any()

@@ -52,7 +52,10 @@ INPUT_SIZE = len(INPUT_NAMES)  # 74
 LOG_PEAK = INPUT_NAMES.index("log_peak")
 # The jump inputs, which a different original sample rate moves together (see augment_window).
 JUMP_INPUTS = [INPUT_NAMES.index("log_max_jump"), INPUT_NAMES.index("jump_to_peak")]
+CREST_INPUTS = [INPUT_NAMES.index("log_curvature_crest"), INPUT_NAMES.index("log_residual_crest")]
 FRACTIONS = slice(INPUT_NAMES.index("zero_fraction"), INPUT_SIZE)  # already in [0, 1]: as is
+CREST_MASK = np.isin(np.arange(INPUT_SIZE), CREST_INPUTS)[None, :]  # (1, inputs)
+SPEECH_BELOW_LEVEL = -5.0  # frames within 22 dB of the level count as speech
 LEVEL_PERCENTILE = 95.0  # of log energy: the level of loud speech, not of pauses
 FLOOR_BELOW_LEVEL = -18.0  # natural-log power floor relative to the level (78 dB down)
 STUTTER_LAGS = tuple(range(3, 16))  # 30-150 ms: the chunk lengths a TTS loop repeats
@@ -253,8 +256,13 @@ class Augmentation:
     max_tilt: float = 1.5  # across all mel bands, either way
     noise_probability: float = 0.3
     noise_below_level: tuple[float, float] = (-9.0, -4.0)  # adds noise this far under the level
-    band_limit_probability: float = 0.1  # a low original sample rate: no energy above a cutoff
+    band_limit_probability: float = 0.3  # a low original sample rate: no energy above a cutoff
     jump_shift_std: float = 0.5  # how smooth a waveform looks depends on its sample rate
+    # How sharp voiced speech is depends on the engine: pulse-excited voices (flite, Klatt)
+    # raise both crests of every speech frame. Shifting them teaches the network to find a
+    # click by how it stands out of its neighbours rather than by one engine's crest level.
+    crest_shift_probability: float = 0.5
+    crest_shift: tuple[float, float] = (-0.1, 0.35)  # on the log1p scale of the crests
     frequency_mask_probability: float = 0.3
     max_masked_bands: int = 8
 
@@ -282,10 +290,14 @@ def augment_window(
         np.logaddexp(mel, noise.astype(np.float32), out=mel)
         out[:, N_MELS] = np.logaddexp(out[:, N_MELS], noise_level)
     if rng.random() < augmentation.band_limit_probability:
-        cutoff_band = int(rng.integers(40, 56))  # about 3.5-5.5 kHz on the Slaney mel scale
+        # About 3-6.4 kHz on the Slaney mel scale: 8 kHz audio stops at band 50, 11 kHz at 57.
+        cutoff_band = int(rng.integers(44, 60))
         mel[:, cutoff_band:] = FLOOR_BELOW_LEVEL
     np.maximum(mel, FLOOR_BELOW_LEVEL, out=mel)
     out[:, JUMP_INPUTS] += rng.normal(0.0, augmentation.jump_shift_std)
+    if rng.random() < augmentation.crest_shift_probability:
+        speech = out[:, N_MELS] > SPEECH_BELOW_LEVEL  # (frames,) log energy near the level
+        out[speech[:, None] & CREST_MASK] += rng.uniform(*augmentation.crest_shift)
     if rng.random() < augmentation.frequency_mask_probability:
         width = int(rng.integers(1, augmentation.max_masked_bands + 1))
         first = int(rng.integers(0, N_MELS - width + 1))
