@@ -14,7 +14,7 @@ def api_keys_for(tenant: Tenant) -> QuerySet[ApiKey]:
 def api_key_with_tenant(prefix: str) -> ApiKey | None:
     """The key with this prefix and its tenant, whoever's it is (authentication), in one query
     written out once: every API call makes it (relay.rows)."""
-    return rows.one_with_parent(ApiKey, foreign_key="tenant", where_column="prefix", value=prefix)
+    return rows.one(ApiKey, {"prefix": prefix}, parent_key="tenant")
 
 
 def get_api_key(*, tenant: Tenant, api_key_id: UUID) -> ApiKey:
