@@ -18,6 +18,7 @@ from annotations import page_anchors
 from annotations.models import PAGE_ANCHOR_STRIDE, Annotation, AnnotationSet
 from annotations.validation import AudioFacts, check_row, check_rows
 from datasets.models import ArtifactType, AudioFile, Dataset
+from relay import rows
 from relay.errors import Conflict, Invalid
 from relay.ids import uuid7_batch, uuid7_batch_after
 from tenants import webhooks
@@ -45,7 +46,9 @@ def _lock_draft(annotation_set: AnnotationSet) -> AnnotationSet:
     Every change to a set's annotations takes this lock, so concurrent bulk adds queue behind
     each other and a publish happens wholly before or wholly after any of them.
     """
-    locked = AnnotationSet.objects.select_for_update().get(pk=annotation_set.pk)
+    locked = rows.one(AnnotationSet, {"id": annotation_set.pk}, for_update=True)
+    if locked is None:
+        raise AnnotationSet.DoesNotExist("AnnotationSet matching query does not exist.")
     if locked.is_published:
         raise Conflict(PUBLISHED_MESSAGE)
     return locked

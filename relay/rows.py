@@ -14,6 +14,7 @@ from typing import TypeVar
 
 from django.db import connection
 from django.db.models import Model
+from django.db.transaction import TransactionManagementError
 
 ModelT = TypeVar("ModelT", bound=Model)
 
@@ -25,6 +26,7 @@ def _statement(
     where: tuple[str, ...],
     parent_key: str | None,
     parent_where: tuple[str, ...],
+    for_update: bool,
 ) -> str:
     quote = connection.ops.quote_name
     columns = [f"c.{quote(f.column)}" for f in model._meta.concrete_fields]
@@ -41,7 +43,10 @@ def _statement(
         conditions += [
             f"p.{quote(parent._meta.get_field(name).column)} = %s" for name in parent_where
         ]
-    return f"SELECT {', '.join(columns)} FROM {tables} WHERE {' AND '.join(conditions)} LIMIT 1"
+    lock = " FOR UPDATE" if for_update and connection.features.has_select_for_update else ""
+    return (
+        f"SELECT {', '.join(columns)} FROM {tables} WHERE {' AND '.join(conditions)} LIMIT 1{lock}"
+    )
 
 
 def _prepared(model: type[Model], where: Mapping[str, object]) -> list[object]:
@@ -57,14 +62,24 @@ def one(
     *,
     parent_key: str | None = None,
     parent_where: Mapping[str, object] | None = None,
+    for_update: bool = False,
 ) -> ModelT | None:
     """The `model` row whose fields equal `where` (which must pick at most one row), or None.
     With `parent_key`, the row that foreign key points at is read in the same query (it must
-    also match `parent_where`) and cached on the instance, as `select_related` does."""
+    also match `parent_where`) and cached on the instance, as `select_related` does.
+    `for_update` locks the row until the transaction ends (`select_for_update()`)."""
+    if for_update and connection.get_autocommit():
+        # As select_for_update() does: outside a transaction the lock would end at once.
+        raise TransactionManagementError("A row lock needs a transaction (transaction.atomic).")
     parent_where = parent_where or {}
     parent = model._meta.get_field(parent_key).related_model if parent_key else None
     sql = _statement(
-        connection.vendor, model, tuple(where), parent_key, tuple(parent_where) if parent else ()
+        connection.vendor,
+        model,
+        tuple(where),
+        parent_key,
+        tuple(parent_where) if parent else (),
+        for_update,
     )
     params = _prepared(model, where) + (_prepared(parent, parent_where) if parent else [])
     with connection.cursor() as cursor:

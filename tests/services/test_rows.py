@@ -5,7 +5,8 @@ give, in one query, on whichever database the suite runs."""
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
+from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -13,6 +14,7 @@ from annotations import selectors as annotation_selectors
 from annotations import services as annotation_services
 from annotations.models import AnnotationSet
 from datasets import selectors as dataset_selectors
+from relay import rows
 from relay.errors import NotFound
 from tenants import keys, selectors, services
 from tenants.models import ApiKey
@@ -96,3 +98,16 @@ def test_an_annotation_set_comes_with_its_dataset_in_one_query(tenant):
         annotation_selectors.get_annotation_set_of_tenant(
             tenant=other, dataset_id=dataset.pk, set_id=labels.pk
         )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_row_lock_needs_a_transaction(tenant):
+    dataset = make_dataset(tenant=tenant)
+    labels = annotation_services.create_annotation_set(dataset=dataset, name="labels")
+
+    with pytest.raises(TransactionManagementError):
+        rows.one(AnnotationSet, {"id": labels.pk}, for_update=True)
+    with transaction.atomic():
+        locked = rows.one(AnnotationSet, {"id": labels.pk}, for_update=True)
+
+    assert locked.pk == labels.pk
