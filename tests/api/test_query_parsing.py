@@ -7,6 +7,7 @@ from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
 from datasets.serializers import AudioQuerySerializer, CueQuerySerializer
+from relay.api import pagination
 from relay.api.pagination import PageQuerySerializer
 from relay.api.parsing import parse_query
 from relay.errors import Invalid
@@ -49,3 +50,24 @@ def test_computed_defaults_are_computed_for_every_request():
 
     assert parse_query(Stamped, request_with({})) == {"stamp": 1}
     assert parse_query(Stamped, request_with({})) == {"stamp": 2}
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{}, {"page": "3"}, {"page": "007", "page_size": "20"}, {"page_size": "500"}],
+)
+def test_plain_page_numbers_read_directly_match_the_serializers(query):
+    assert pagination._page_query(request_with(query)) == validated(PageQuerySerializer, query)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{"page": "0"}, {"page": "1000000001"}, {"page_size": "501"}, {"page": "2.5"}, {"page": "x"}],
+)
+def test_other_page_numbers_get_the_serializers_errors(query):
+    with pytest.raises(Invalid) as direct:
+        pagination._page_query(request_with(query))
+    with pytest.raises(Invalid) as validated_error:
+        parse_query(PageQuerySerializer, request_with(query))
+
+    assert direct.value.items == validated_error.value.items
