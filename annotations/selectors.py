@@ -8,6 +8,7 @@ from annotations import page_anchors
 from annotations.models import Annotation, AnnotationSet
 from datasets import selectors as dataset_selectors
 from datasets.models import Dataset
+from relay import rows
 from relay.api.pagination import fetch_page
 from relay.errors import NotFound
 from tenants.models import Tenant
@@ -36,10 +37,11 @@ def get_annotation_set_of_tenant(
 ) -> AnnotationSet:
     """The set `set_id` of the tenant's dataset `dataset_id`, with its dataset (without artifact
     types), in one query. Raises NotFound naming the dataset when that is what is missing."""
-    found = (
-        AnnotationSet.objects.select_related("dataset")
-        .filter(dataset__tenant=tenant, dataset_id=dataset_id, pk=set_id)
-        .first()
+    found = rows.one(
+        AnnotationSet,
+        {"id": set_id, "dataset": dataset_id},
+        parent_key="dataset",
+        parent_where={"tenant": tenant.pk},
     )
     if found is not None:
         return found

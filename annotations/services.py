@@ -18,8 +18,9 @@ from annotations import page_anchors
 from annotations.models import PAGE_ANCHOR_STRIDE, Annotation, AnnotationSet
 from annotations.validation import AnnotationRow, AudioFacts, check_row, check_rows
 from datasets.models import ArtifactType, AudioFile, Dataset
+from relay import rows
 from relay.errors import Conflict, Invalid
-from relay.ids import uuid7_batch
+from relay.ids import uuid7_batch, uuid7_batch_after
 from tenants import webhooks
 from tenants.models import EventType
 
@@ -45,7 +46,9 @@ def _lock_draft(annotation_set: AnnotationSet) -> AnnotationSet:
     Every change to a set's annotations takes this lock, so concurrent bulk adds queue behind
     each other and a publish happens wholly before or wholly after any of them.
     """
-    locked = AnnotationSet.objects.select_for_update().get(pk=annotation_set.pk)
+    locked = rows.one(AnnotationSet, {"id": annotation_set.pk}, for_update=True)
+    if locked is None:
+        raise AnnotationSet.DoesNotExist("AnnotationSet matching query does not exist.")
     if locked.is_published:
         raise Conflict(PUBLISHED_MESSAGE)
     return locked
@@ -300,6 +303,18 @@ def add_annotations(
     with transaction.atomic():
         locked = _lock_draft(annotation_set)
         newest = _newest_id(locked)
+        if new_ids and newest is not None and new_ids[0] <= newest:
+            # The ids were made before the lock, and a concurrent call's later ones were stored
+            # first (or this clock is behind): continuing after the newest keeps this an append,
+            # whose anchors follow from the old ones, instead of a pass over the whole set.
+            following = uuid7_batch_after(newest, len(new_ids))
+            if following is not None:
+                new_ids = following
+                for item, annotation_id in zip(added, new_ids, strict=True):
+                    item.id = str(annotation_id)
+                records = [
+                    (item.id, *record[1:]) for item, record in zip(added, records, strict=True)
+                ]
         _insert(records)
         if not new_ids or newest is None or new_ids[0] > newest:
             anchors = page_anchors.after_appending(

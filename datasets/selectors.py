@@ -4,6 +4,7 @@ from django.db.models import F, FilteredRelation, Prefetch, Q, QuerySet
 from django.db.models.fields.json import KeyTransform
 
 from datasets.models import ArtifactType, AudioFile, Dataset
+from relay import rows
 from relay.errors import Invalid, NotFound
 from tenants.models import Tenant
 
@@ -28,11 +29,14 @@ def list_datasets(*, tenant: Tenant, search: str = "") -> QuerySet[Dataset]:
 def get_dataset(*, tenant: Tenant, dataset_id: UUID, artifact_types: bool = True) -> Dataset:
     """The tenant's dataset, with its artifact types read in the same call unless the caller
     needs only the row (`artifact_types=False`: one query fewer)."""
-    datasets = datasets_for(tenant)
-    if artifact_types:
-        datasets = _with_artifact_types(datasets)
+    if not artifact_types:
+        # The row alone is what most requests under a dataset's URL need (relay.rows).
+        dataset = rows.one(Dataset, {"id": dataset_id, "tenant": tenant.pk})
+        if dataset is None:
+            raise NotFound("Dataset not found")
+        return dataset
     try:
-        return datasets.get(pk=dataset_id)
+        return _with_artifact_types(datasets_for(tenant)).get(pk=dataset_id)
     except Dataset.DoesNotExist:
         raise NotFound("Dataset not found") from None
 

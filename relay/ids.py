@@ -14,6 +14,7 @@ import uuid
 COUNTER_START_BITS = 56
 VERSION_7 = 0x7 << 76
 VARIANT_RFC = 0b10 << 62
+RAND_B_MASK = (1 << 62) - 1
 
 
 def uuid7_batch(count: int, *, now_ms: int | None = None) -> list[uuid.UUID]:
@@ -29,3 +30,13 @@ def uuid7_batch(count: int, *, now_ms: int | None = None) -> list[uuid.UUID]:
 
 def uuid7() -> uuid.UUID:
     return uuid7_batch(1)[0]
+
+
+def uuid7_batch_after(newest: uuid.UUID, count: int) -> list[uuid.UUID] | None:
+    """`count` increasing UUIDv7s right after `newest`: its millisecond and random bits, with the
+    counter (rand_b) moved on. For rows that must sort after `newest` when this clock has not
+    passed it (another process's batch of the same millisecond, a clock behind). None when the
+    counter would run out."""
+    if (newest.int & RAND_B_MASK) + count > RAND_B_MASK:
+        return None
+    return [uuid.UUID(int=newest.int + offset) for offset in range(1, count + 1)]

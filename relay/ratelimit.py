@@ -77,12 +77,27 @@ class Decision:
         }
 
 
+@dataclass(frozen=True)
+class Check:
+    """One window to check: `record` admits and records a request when it has room (a hit),
+    else only looks (a peek)."""
+
+    key: str
+    rate: Rate
+    record: bool
+
+
 class WindowStore(Protocol):
     def hit(self, key: str, rate: Rate) -> Decision:
         """Admit and record a request if the window has room; else refuse and record nothing."""
 
     def peek(self, key: str, rate: Rate) -> Decision:
         """Whether a request would be admitted now, recording nothing."""
+
+    def check(self, *checks: Check) -> list[Decision]:
+        """The windows in turn, as one atomic step (one round trip to Redis): the first refusal
+        ends it, and the windows after it are neither checked nor recorded. One decision per
+        window checked."""
 
     def clear(self) -> None:
         """Forget every window (tests)."""
@@ -96,55 +111,72 @@ class LocalWindowStore:
         self._windows: dict[str, deque[float]] = {}
 
     def hit(self, key: str, rate: Rate) -> Decision:
-        return self._check(key, rate, record=True)
+        return self.check(Check(key, rate, record=True))[0]
 
     def peek(self, key: str, rate: Rate) -> Decision:
-        return self._check(key, rate, record=False)
+        return self.check(Check(key, rate, record=False))[0]
 
     def clear(self) -> None:
         with self._lock:
             self._windows.clear()
 
-    def _check(self, key: str, rate: Rate, *, record: bool) -> Decision:
+    def check(self, *checks: Check) -> list[Decision]:
+        decisions = []
         with self._lock:
             now = time.monotonic()
-            window = self._windows.setdefault(key, deque())
-            while window and window[0] <= now - rate.period_s:
-                window.popleft()
-            allowed = len(window) < rate.limit
-            if allowed and record:
-                window.append(now)
-            reset_s = window[0] + rate.period_s - now if window else 0.0
-            if not window:
-                del self._windows[key]  # idle keys must not accumulate
-            return Decision(allowed, rate.limit, rate.limit - len(window), reset_s)
+            for check in checks:
+                decisions.append(self._check(check, now))
+                if not decisions[-1].allowed:
+                    break
+        return decisions
+
+    def _check(self, check: Check, now: float) -> Decision:
+        rate = check.rate
+        window = self._windows.setdefault(check.key, deque())
+        while window and window[0] <= now - rate.period_s:
+            window.popleft()
+        allowed = len(window) < rate.limit
+        if allowed and check.record:
+            window.append(now)
+        reset_s = window[0] + rate.period_s - now if window else 0.0
+        if not window:
+            del self._windows[check.key]  # idle keys must not accumulate
+        return Decision(allowed, rate.limit, rate.limit - len(window), reset_s)
 
 
-# KEYS[1]: the window (a sorted set of request ids scored by their time in microseconds).
-# ARGV: limit, period in microseconds, this request's id, 1 to record an admitted request or 0.
-# Returns {allowed (1/0), requests in the window, microseconds until the oldest one leaves it}.
+# KEYS: the windows (sorted sets of request ids scored by their time in microseconds), in order.
+# ARGV: this request's id, then for each window its limit, its period in microseconds, and 1 to
+# record an admitted request or 0. Returns, for each window checked until the first refusal,
+# {allowed (1/0), requests in the window, microseconds until the oldest one leaves it}.
 WINDOW_SCRIPT = """
 local now_parts = redis.call('TIME')
 local now = tonumber(now_parts[1]) * 1000000 + tonumber(now_parts[2])
-local limit = tonumber(ARGV[1])
-local period = tonumber(ARGV[2])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - period)
-local count = redis.call('ZCARD', KEYS[1])
-local allowed = 0
-if count < limit then
-  allowed = 1
-  if ARGV[4] == '1' then
-    redis.call('ZADD', KEYS[1], now, ARGV[3])
-    redis.call('PEXPIRE', KEYS[1], math.ceil(period / 1000) + 1000)
-    count = count + 1
+local results = {}
+for i, key in ipairs(KEYS) do
+  local limit = tonumber(ARGV[3 * i - 1])
+  local period = tonumber(ARGV[3 * i])
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - period)
+  local count = redis.call('ZCARD', key)
+  local allowed = 0
+  if count < limit then
+    allowed = 1
+    if ARGV[3 * i + 1] == '1' then
+      redis.call('ZADD', key, now, ARGV[1])
+      redis.call('PEXPIRE', key, math.ceil(period / 1000) + 1000)
+      count = count + 1
+    end
+  end
+  local reset = 0
+  local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+  if oldest[2] then
+    reset = tonumber(oldest[2]) + period - now
+  end
+  table.insert(results, {allowed, count, reset})
+  if allowed == 0 then
+    break
   end
 end
-local reset = 0
-local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-if oldest[2] then
-  reset = tonumber(oldest[2]) + period - now
-end
-return {allowed, count, reset}
+return results
 """
 
 
@@ -158,18 +190,25 @@ class RedisWindowStore:
         self._script = client.register_script(WINDOW_SCRIPT)
 
     def hit(self, key: str, rate: Rate) -> Decision:
-        return self._check(key, rate, record=True)
+        return self.check(Check(key, rate, record=True))[0]
 
     def peek(self, key: str, rate: Rate) -> Decision:
-        return self._check(key, rate, record=False)
+        return self.check(Check(key, rate, record=False))[0]
 
     def clear(self) -> None:
         for key in self._client.scan_iter(match=f"{self.KEY_PREFIX}*"):
             self._client.delete(key)
 
-    def _check(self, key: str, rate: Rate, *, record: bool) -> Decision:
-        allowed, count, reset_us = self._script(
-            keys=[f"{self.KEY_PREFIX}{key}"],
-            args=[rate.limit, rate.period_s * 1_000_000, uuid.uuid4().hex, int(record)],
+    def check(self, *checks: Check) -> list[Decision]:
+        args: list[object] = [uuid.uuid4().hex]
+        for check in checks:
+            args += [check.rate.limit, check.rate.period_s * 1_000_000, int(check.record)]
+        results = self._script(
+            keys=[f"{self.KEY_PREFIX}{check.key}" for check in checks], args=args
         )
-        return Decision(bool(allowed), rate.limit, rate.limit - int(count), int(reset_us) / 1e6)
+        return [
+            Decision(
+                bool(allowed), check.rate.limit, check.rate.limit - int(count), int(reset_us) / 1e6
+            )
+            for check, (allowed, count, reset_us) in zip(checks, results, strict=False)
+        ]

@@ -111,7 +111,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "relay.middleware.PageMessagesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -136,12 +136,17 @@ TEMPLATES = [
 
 # --- Database: SQLite (WAL) under RELAY_DATA_DIR unless DATABASE_URL names another.
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
+# Each web thread and worker thread keeps its connection this long (0: a new connection, a
+# PostgreSQL backend forked and authenticated, for every request).
+RELAY_DB_CONN_MAX_AGE_S = env_int("RELAY_DB_CONN_MAX_AGE_S", 60)
 if DATABASE_URL:
     try:
-        # Health checks: a connection that PostgreSQL dropped (a restart) is replaced at the
+        # Health checks: a kept connection that PostgreSQL dropped (a restart) is replaced at the
         # start of the next request instead of failing it.
         DATABASES = {
-            "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+            "default": dj_database_url.parse(
+                DATABASE_URL, conn_max_age=RELAY_DB_CONN_MAX_AGE_S, conn_health_checks=True
+            )
         }
         if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
             # A database that is away fails a request in seconds (a 503), not after minutes.

@@ -2,12 +2,19 @@ from uuid import UUID
 
 from django.db.models import QuerySet
 
+from relay import rows
 from relay.errors import NotFound
 from tenants.models import ApiKey, Membership, Tenant, Webhook, WebhookDelivery
 
 
 def api_keys_for(tenant: Tenant) -> QuerySet[ApiKey]:
     return ApiKey.objects.filter(tenant=tenant).order_by("-created_at", "-id")
+
+
+def api_key_with_tenant(prefix: str) -> ApiKey | None:
+    """The key with this prefix and its tenant, whoever's it is (authentication), in one query
+    written out once: every API call makes it (relay.rows)."""
+    return rows.one(ApiKey, {"prefix": prefix}, parent_key="tenant")
 
 
 def get_api_key(*, tenant: Tenant, api_key_id: UUID) -> ApiKey:

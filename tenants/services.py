@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from relay.errors import Invalid
-from tenants import keys
+from tenants import keys, selectors
 from tenants.models import ApiKey, Membership, Scope, Tenant
 
 logger = logging.getLogger(__name__)
@@ -78,7 +78,7 @@ def authenticate_api_key(key: str) -> ApiKey | None:
     prefix = keys.prefix_of(key)
     if prefix is None:
         return None
-    api_key = ApiKey.objects.select_related("tenant").filter(prefix=prefix).first()
+    api_key = selectors.api_key_with_tenant(prefix)
     if api_key is None or not keys.key_matches(key, api_key.key_hash):
         return None
     now = timezone.now()

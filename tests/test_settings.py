@@ -10,7 +10,15 @@ from django.db import connection
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def load_settings(tmp_path, **environment: str) -> subprocess.CompletedProcess:
+PRINT_ENGINE_AND_DEBUG = (
+    "from django.conf import settings; "
+    "print(settings.DATABASES['default']['ENGINE'], settings.DEBUG)"
+)
+
+
+def load_settings(
+    tmp_path, code: str = PRINT_ENGINE_AND_DEBUG, **environment: str
+) -> subprocess.CompletedProcess:
     env = {
         key: value
         for key, value in os.environ.items()
@@ -18,10 +26,6 @@ def load_settings(tmp_path, **environment: str) -> subprocess.CompletedProcess:
     }
     env |= {"RELAY_DATA_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "relay.settings"}
     env |= environment
-    code = (
-        "from django.conf import settings; "
-        "print(settings.DATABASES['default']['ENGINE'], settings.DEBUG)"
-    )
     return subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT
     )
@@ -51,6 +55,31 @@ def test_a_postgres_url_selects_postgresql(tmp_path):
     assert result.stdout.split()[0] == "django.db.backends.postgresql"
 
 
+PRINT_CONNECTION_AGE = (
+    "from django.conf import settings; database = settings.DATABASES['default']; "
+    "print(database['CONN_MAX_AGE'], database['CONN_HEALTH_CHECKS'])"
+)
+
+
+def test_postgresql_connections_are_kept_60_s_and_checked_before_reuse(tmp_path):
+    result = load_settings(
+        tmp_path, PRINT_CONNECTION_AGE, DATABASE_URL="postgres://u:p@127.0.0.1:5432/relay"
+    )
+
+    assert result.stdout.split() == ["60", "True"]
+
+
+def test_the_connection_age_comes_from_the_environment(tmp_path):
+    result = load_settings(
+        tmp_path,
+        PRINT_CONNECTION_AGE,
+        DATABASE_URL="postgres://u:p@127.0.0.1:5432/relay",
+        RELAY_DB_CONN_MAX_AGE_S="0",
+    )
+
+    assert result.stdout.split() == ["0", "True"]
+
+
 @pytest.mark.parametrize(
     ("name", "value"),
     [
@@ -60,6 +89,7 @@ def test_a_postgres_url_selects_postgresql(tmp_path):
         ("RELAY_AUTH_FAILURE_RATE", "20/fortnight"),
         ("RELAY_LOG_FORMAT", "xml"),
         ("RELAY_PAGE_SIZE", "9999"),
+        ("RELAY_DB_CONN_MAX_AGE_S", "forever"),
     ],
 )
 def test_malformed_values_stop_start_up_with_a_clear_message(tmp_path, name, value):

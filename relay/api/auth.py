@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from rest_framework.views import APIView
 
 from relay.api import throttling
+from relay.ratelimit import Decision
 from tenants import selectors as tenant_selectors
 from tenants import services as tenant_services
 from tenants.models import ApiKey, Membership, Scope, Tenant
@@ -30,6 +31,8 @@ class Caller:
     scopes: frozenset[str]
     api_key: ApiKey | None = None
     user: AbstractBaseUser | None = field(default=None)
+    # An API key's rate-limit window, counted as the key was presented (throttling).
+    rate_limit: Decision | None = None
 
     is_authenticated = True
 
@@ -42,13 +45,20 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         key = request.META.get("HTTP_X_API_KEY")
         if key is None:
             return None
-        # An address that keeps failing is refused before its next guess is even looked at.
-        throttling.check_failed_authentications(request)
-        api_key = tenant_services.authenticate_api_key(key.strip())
+        key = key.strip()
+        # An address that keeps failing is refused before its next guess is even looked at; the
+        # key's own rate limit is counted in the same round trip.
+        rate_limit = throttling.check_address_and_key(request, key)
+        api_key = tenant_services.authenticate_api_key(key)
         if api_key is None:
             throttling.record_failed_authentication(request)
             raise exceptions.AuthenticationFailed("Invalid, revoked or expired API key.")
-        caller = Caller(tenant=api_key.tenant, scopes=frozenset(api_key.scopes), api_key=api_key)
+        caller = Caller(
+            tenant=api_key.tenant,
+            scopes=frozenset(api_key.scopes),
+            api_key=api_key,
+            rate_limit=rate_limit,
+        )
         return caller, api_key
 
     def authenticate_header(self, request: Request) -> str:

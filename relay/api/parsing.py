@@ -1,5 +1,6 @@
 """Request parsing: a strict JSON parser, and body and query checks that raise `Invalid`."""
 
+import functools
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -62,8 +63,32 @@ def json_object_body(request: Request) -> dict:
 
 
 def parse_query(serializer_class: type[serializers.Serializer], request: Request) -> dict:
-    """Validated query parameters, or `Invalid` with `["query", name]` locations."""
+    """Validated query parameters, or `Invalid` with `["query", name]` locations. Without any
+    query parameters the answer is the class's defaults, worked out once where they are plain
+    values (a DRF serializer made and validated per call was 5 % of a list request's time)."""
+    if not request.query_params:
+        defaults = _query_defaults(serializer_class)
+        if defaults is not None:
+            return dict(defaults)
     return _validate(serializer_class(data=request.query_params.dict()), ["query"])
+
+
+PLAIN_VALUES = (str, int, float, bool, type(None))
+
+
+@functools.cache
+def _query_defaults(serializer_class: type[serializers.Serializer]) -> dict | None:
+    """What an empty query validates to, when that can never change: no default is computed
+    (callable) and every value is immutable. None otherwise, or when an empty query is invalid."""
+    serializer = serializer_class(data={})
+    if any(callable(field.default) for field in serializer.fields.values()):
+        return None
+    if not serializer.is_valid():
+        return None
+    defaults = dict(serializer.validated_data)
+    if not all(isinstance(value, PLAIN_VALUES) for value in defaults.values()):
+        return None
+    return defaults
 
 
 def parse_query_and_body(

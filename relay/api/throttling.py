@@ -6,6 +6,7 @@ process shares one count per key, else in this process. The decision is kept on 
 """
 
 import functools
+import hashlib
 import logging
 from typing import TYPE_CHECKING
 
@@ -18,7 +19,14 @@ from rest_framework.throttling import BaseThrottle
 
 from relay import proxies
 from relay.api import auth  # auth imports this module too: use auth.Caller at call time
-from relay.ratelimit import Decision, LocalWindowStore, Rate, RedisWindowStore, WindowStore
+from relay.ratelimit import (
+    Check,
+    Decision,
+    LocalWindowStore,
+    Rate,
+    RedisWindowStore,
+    WindowStore,
+)
 
 if TYPE_CHECKING:
     from rest_framework.views import APIView
@@ -46,15 +54,18 @@ def window_store() -> WindowStore:
     return _store_for(settings.REDIS_URL)
 
 
-def _checked(key: str, rate: Rate, *, record: bool) -> Decision:
-    store = window_store()
+def _checked(*checks: Check) -> list[Decision]:
     try:
-        return store.hit(key, rate) if record else store.peek(key, rate)
+        return window_store().check(*checks)
     except redis.RedisError as error:
         # Redis down: the queue is down too and /readyz says so; refusing every request on top
         # of that would turn a degraded API into a dead one.
         logger.warning("rate limit not checked, Redis unavailable: %s", error)
-        return Decision(True, rate.limit, rate.limit, 0.0)
+        return [Decision(True, check.rate.limit, check.rate.limit, 0.0) for check in checks]
+
+
+def _checked_one(key: str, rate: Rate, *, record: bool) -> Decision:
+    return _checked(Check(key, rate, record))[0]
 
 
 def client_address(request: HttpRequest | Request) -> str:
@@ -79,11 +90,11 @@ class PerKeyRateThrottle(BaseThrottle):
         caller = request.user
         if not isinstance(caller, auth.Caller):
             return True
-        if caller.api_key is not None:
-            bucket = f"key:{caller.api_key.pk}"
+        if caller.rate_limit is not None:  # an API key, counted as it was presented
+            self.decision = caller.rate_limit
         else:
-            bucket = f"user:{caller.user.pk}"
-        self.decision = _checked(bucket, Rate.parse(settings.RELAY_THROTTLE_RATE), record=True)
+            rate = Rate.parse(settings.RELAY_THROTTLE_RATE)
+            self.decision = _checked_one(f"user:{caller.user.pk}", rate, record=True)
         remember(request, self.decision)
         return self.decision.allowed
 
@@ -98,30 +109,44 @@ def too_many_requests(rate_text: str, wait_s: float) -> TooManyRequests:
     )
 
 
-def check_failed_authentications(request: Request) -> None:
-    """Refuse, with a 429, an address that failed to authenticate too often lately."""
-    rate = Rate.parse(settings.RELAY_AUTH_FAILURE_RATE)
-    decision = _checked(f"auth-failures:{client_address(request)}", rate, record=False)
-    remember(request, decision)
-    if not decision.allowed:
+def key_window(key: str) -> str:
+    """The window of a presented API key: a digest of the key itself, so that it can be counted
+    before the key is looked up, and a wrong guess is never counted against a real key."""
+    return "key:" + hashlib.sha256(f"relay rate limit {key}".encode()).hexdigest()[:32]
+
+
+def check_address_and_key(request: Request, key: str) -> Decision:
+    """Before a presented key is looked up, in one round trip to Redis: refuse (429) an address
+    that failed to authenticate too often lately, so its next guess is never even looked at;
+    else count the request in the key's window (`RELAY_THROTTLE_RATE`) and return that decision,
+    which the key's throttle then applies."""
+    failures = Rate.parse(settings.RELAY_AUTH_FAILURE_RATE)
+    address_check = Check(f"auth-failures:{client_address(request)}", failures, record=False)
+    key_check = Check(key_window(key), Rate.parse(settings.RELAY_THROTTLE_RATE), record=True)
+    decisions = _checked(address_check, key_check)
+    if not decisions[0].allowed:
+        remember(request, decisions[0])
         raise TooManyRequests(
-            wait=decision.retry_after_s,
+            wait=decisions[0].retry_after_s,
             detail=(
-                f"Too many failed authentication attempts from this address (the limit is {rate})."
+                f"Too many failed authentication attempts from this address "
+                f"(the limit is {failures})."
             ),
         )
+    remember(request, decisions[1])
+    return decisions[1]
 
 
 def failed_authentications_allowance(request: HttpRequest | Request) -> Decision:
     """How many failed authentications this address has left (for a 401's headers)."""
     rate = Rate.parse(settings.RELAY_AUTH_FAILURE_RATE)
-    return _checked(f"auth-failures:{client_address(request)}", rate, record=False)
+    return _checked_one(f"auth-failures:{client_address(request)}", rate, record=False)
 
 
 def record_failed_authentication(request: HttpRequest | Request) -> None:
     rate = Rate.parse(settings.RELAY_AUTH_FAILURE_RATE)
     address = client_address(request)
-    decision = _checked(f"auth-failures:{address}", rate, record=True)
+    decision = _checked_one(f"auth-failures:{address}", rate, record=True)
     remember(request, decision)
     if decision.remaining == 0:
         logger.warning("authentication failures from %s reached the limit of %s", address, rate)

@@ -1,5 +1,6 @@
 import functools
 import threading
+import uuid
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -556,14 +557,38 @@ def test_a_drafts_anchors_stay_true_through_deletes_audio_removal_and_more_adds(
         assert every_page(api_client, dataset, set_id, page_size) == newest_first(set_id)
 
 
-def test_rows_added_with_ids_older_than_the_newest_get_anchors_read_afresh(
+def test_rows_added_while_the_clock_is_behind_the_newest_row_continue_after_it(
     api_client, dataset, audio, monkeypatch
 ):
     monkeypatch.setattr(services, "PAGE_ANCHOR_STRIDE", 3)
     set_id = make_set(api_client, dataset)["id"]
     bulk(api_client, dataset, set_id, [label(audio, start_ms=row) for row in range(10)])
+    newest = max(Annotation.objects.filter(annotation_set_id=set_id).values_list("id", flat=True))
     behind = functools.partial(uuid7_batch, now_ms=1)  # a clock far behind: the oldest ids
     monkeypatch.setattr(services, "uuid7_batch", behind)
+    read_afresh = []
+    monkeypatch.setattr(services, "read_page_anchors", lambda s: read_afresh.append(s) or [])
+
+    rows = [label(audio, start_ms=400 + row, end_ms=500) for row in range(4)]
+    added = bulk(api_client, dataset, set_id, rows)
+
+    assert added.status_code == 201
+    assert sorted(item["id"] for item in added.json()["items"]) == [
+        str(uuid.UUID(int=newest.int + offset)) for offset in range(1, 5)
+    ]
+    assert read_afresh == []  # an append: the anchors follow from the old ones
+    assert_anchors_true(set_id)
+    assert every_page(api_client, dataset, set_id, 4) == newest_first(set_id)
+
+
+def test_rows_that_cannot_follow_the_newest_get_anchors_read_afresh(
+    api_client, dataset, audio, monkeypatch
+):
+    monkeypatch.setattr(services, "PAGE_ANCHOR_STRIDE", 3)
+    set_id = make_set(api_client, dataset)["id"]
+    bulk(api_client, dataset, set_id, [label(audio, start_ms=row) for row in range(10)])
+    monkeypatch.setattr(services, "uuid7_batch", functools.partial(uuid7_batch, now_ms=1))
+    monkeypatch.setattr(services, "uuid7_batch_after", lambda newest, count: None)  # run out
 
     rows = [label(audio, start_ms=400 + row, end_ms=500) for row in range(4)]
     added = bulk(api_client, dataset, set_id, rows)

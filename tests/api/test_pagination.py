@@ -1,5 +1,7 @@
 import pytest
 
+from datasets import selectors
+from datasets.serializers import DatasetSerializer
 from relay.api import pagination
 from tests.factories import make_dataset
 
@@ -117,3 +119,15 @@ def test_an_empty_list_has_a_total_of_zero(api_client):
     body = api_client.get(DATASETS_URL).json()
 
     assert (body["items"], body["total"], body["has_more"]) == ([], 0, False)
+
+
+def test_items_are_what_a_fresh_serializer_gives_from_one_shared_instance(
+    api_client, seven_datasets
+):
+    items = api_client.get(DATASETS_URL).json()["items"]
+    rows = list(selectors.list_datasets(tenant=seven_datasets[0].tenant))
+    fresh = api_client.get(DATASETS_URL).json()["items"]
+
+    assert items == fresh == DatasetSerializer(rows, many=True).data
+    shared = pagination.output_serializer(DatasetSerializer)
+    assert pagination.output_serializer(DatasetSerializer) is shared

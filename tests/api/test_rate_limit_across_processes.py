@@ -25,7 +25,7 @@ import pytest
 import redis
 import requests
 
-from relay.ratelimit import Rate, RedisWindowStore
+from relay.ratelimit import Check, Rate, RedisWindowStore
 from tests.live import embedded_env, free_port, running_relay, start_serve, stop_serve
 
 TOLERANCE = 1.05  # issue 20: within 5 % of the configured rate
@@ -109,6 +109,21 @@ def hammer_the_store(redis_url: str, key: str, rate_text: str, seconds: float, q
         allowed = store.hit(key, rate).allowed
         attempts.append((sent, time.time(), allowed))
     queue.put(attempts)
+
+
+def test_chained_checks_in_redis_stop_at_the_first_refusal_in_one_script(redis_url):
+    store = RedisWindowStore(redis.Redis.from_url(redis_url))
+    gate, counted = Rate(1, 60), Rate(5, 60)
+    run = uuid.uuid4().hex
+    store.hit(f"gate:{run}", gate)
+
+    refused = store.check(Check(f"gate:{run}", gate, False), Check(f"counted:{run}", counted, True))
+    passed = store.check(Check(f"open:{run}", gate, False), Check(f"counted:{run}", counted, True))
+
+    assert [decision.allowed for decision in refused] == [False]
+    assert [(decision.allowed, decision.remaining) for decision in passed] == [(True, 1), (True, 4)]
+    assert store.peek(f"open:{run}", gate).remaining == 1
+    assert 59 < passed[1].reset_s <= 60
 
 
 def test_two_processes_sharing_redis_never_admit_more_than_the_rate(redis_url):

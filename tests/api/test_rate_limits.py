@@ -2,6 +2,7 @@
 
 from rest_framework.test import APIClient
 
+from relay.api import throttling
 from tests.conftest import client_with_key
 from tests.factories import make_api_key
 
@@ -127,6 +128,36 @@ def test_guesses_on_a_real_keys_prefix_are_throttled_and_the_real_key_waits_too(
 
     assert guesses == [401, 401, 401, 429]
     assert right_key.status_code == 429
+
+
+def test_wrong_guesses_never_use_up_the_real_keys_rate(tenant, settings):
+    settings.RELAY_THROTTLE_RATE = "2/min"
+    real = make_api_key(tenant=tenant).key
+    guess = client_with_key(f"{real[:-1]}{'B' if real[-1] == 'A' else 'A'}")
+
+    guesses = [guess.get(DATASETS_URL).status_code for _ in range(3)]
+    calls = [client_with_key(real).get(DATASETS_URL).status_code for _ in range(3)]
+
+    assert guesses == [401, 401, 401]
+    assert calls == [200, 200, 429]
+
+
+def test_an_api_call_checks_its_rate_limits_in_one_round_trip(api_client, monkeypatch):
+    store = throttling.window_store()
+    check = store.check
+    calls = []
+
+    def counted_check(*checks):
+        calls.append([item.key.split(":")[0] for item in checks])
+        return check(*checks)
+
+    monkeypatch.setattr(store, "check", counted_check)
+
+    response = api_client.get(DATASETS_URL)
+
+    assert response.status_code == 200
+    assert calls == [["auth-failures", "key"]]  # the address's failures, then the key's rate
+    assert rate_headers(response)[1] == int(response["RateLimit-Limit"]) - 1
 
 
 def test_failures_are_counted_per_address(db, settings):

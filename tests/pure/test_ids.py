@@ -1,6 +1,7 @@
 import time
+import uuid
 
-from relay.ids import uuid7, uuid7_batch
+from relay.ids import uuid7, uuid7_batch, uuid7_batch_after
 
 
 def test_a_batch_is_distinct_increasing_version_7_uuids():
@@ -25,3 +26,21 @@ def test_later_batches_sort_after_earlier_ones():
     later = uuid7_batch(3, now_ms=1_700_000_000_001)
 
     assert max(earlier) < min(later)
+
+
+def test_a_batch_after_the_newest_id_continues_its_counter():
+    newest = uuid7_batch(1, now_ms=1_700_000_000_000)[0]
+
+    following = uuid7_batch_after(newest, 3)
+
+    assert following == sorted(following)
+    assert following[0] > newest
+    assert all(item.version == 7 and item.variant == uuid.RFC_4122 for item in following)
+    assert {item.int >> 80 for item in following} == {newest.int >> 80}  # the same millisecond
+
+
+def test_a_batch_after_the_newest_id_is_refused_when_its_counter_would_run_out():
+    newest = uuid.UUID(int=uuid7_batch(1)[0].int | ((1 << 62) - 2))
+
+    assert uuid7_batch_after(newest, 1) is not None
+    assert uuid7_batch_after(newest, 2) is None

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from relay.ratelimit import Decision, LocalWindowStore, Rate
+from relay.ratelimit import Check, Decision, LocalWindowStore, Rate
 
 
 @pytest.mark.parametrize(
@@ -57,6 +57,19 @@ def test_keys_are_counted_apart():
     assert store.hit("one", rate).allowed
     assert store.hit("two", rate).allowed
     assert not store.hit("one", rate).allowed
+
+
+def test_chained_checks_stop_at_the_first_refusal_and_record_nothing_after_it():
+    store = LocalWindowStore()
+    gate, counted = Rate(1, 60), Rate(5, 60)
+    store.hit("gate", gate)
+
+    refused = store.check(Check("gate", gate, record=False), Check("counted", counted, True))
+    passed = store.check(Check("open", gate, record=False), Check("counted", counted, True))
+
+    assert [decision.allowed for decision in refused] == [False]
+    assert [(decision.allowed, decision.remaining) for decision in passed] == [(True, 1), (True, 4)]
+    assert store.peek("open", gate).remaining == 1  # peeked, never recorded
 
 
 def test_the_window_slides_instead_of_resetting():
