@@ -304,7 +304,9 @@ def _print_report(results: dict[str, Any]) -> None:
         macros = [_f(results["scores"][s][name]["macro"]["event_f1"]) for s in settings]
         target = TARGETS.get(name)
         if target:
-            goal = f"   target ≥ {target['macro']}, each type ≥ {target['per_type']}"
+            goal = f"   target ≥ {target['macro']}" + (
+                f", each type ≥ {target['per_type']}" if target["per_type"] else ""
+            )
         else:
             gap = [
                 results["scores"][s][name]["macro"]["event_f1"]
