@@ -79,7 +79,8 @@ bench-client: install
 bench-ui: install
 	RELAY_DATA_DIR=$(TEST_DATA_DIR) $(BIN)/python -m tests.bench.bench_ui --json var/bench-ui/results.json
 
-# Trains on the bench kit's public + hard corpora through the REST API and scores both test splits.
+# Trains on the bench kit's public + hard corpora through the REST API and scores their test splits
+# and the corpora it never trains on (generalisation, held-out voices, conditions and engines).
 bench-quality: install
 	RELAY_DATA_DIR=$(TEST_DATA_DIR) $(BIN)/python -m tests.bench.bench_quality --json var/bench-quality/results.json
 
