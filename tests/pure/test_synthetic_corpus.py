@@ -172,7 +172,7 @@ def test_the_shipped_profiles_load_and_read_enough_sentences():
         ({"duration_s": [10, 5]}, "duration_s"),
         ({"artifact_types": ["hum"]}, "artifact_types"),
         ({"artifact_params": {"click": {"loudness": 3}}}, "artifact_params.click"),
-        ({"engine": "festival"}, "unknown speech engine"),
+        ({"engine": "pico2wave"}, "unknown speech engine"),
     ],
 )
 def test_a_bad_profile_is_refused_naming_what_is_wrong(tmp_path, change, message):
