@@ -22,6 +22,8 @@ from typing import IO
 import numpy as np
 import numpy.typing as npt
 
+from datasets.audio.stored_features import read_npy_header
+
 PEAKS_SAMPLE_RATE = 16_000
 PEAK_LEVELS = (32, 256, 2048, 16384)  # samples per peak: 2 ms, 16 ms, 128 ms, ~1 s at 16 kHz
 INT16_SCALE = 32767
@@ -249,13 +251,7 @@ def _read_rows(
     if signature != b"PK\x03\x04":
         raise ValueError(f"{name} in the peaks file has a damaged zip header")
     source.seek(info.header_offset + LOCAL_HEADER.size + name_length + extra_length)
-    version = np.lib.format.read_magic(source)
-    read_header = (
-        np.lib.format.read_array_header_1_0
-        if version == (1, 0)
-        else np.lib.format.read_array_header_2_0
-    )
-    shape, _fortran_order, dtype = read_header(source)
+    shape, _fortran_order, dtype = read_npy_header(source)
     row_bytes = dtype.itemsize * shape[1]
     first, end = min(first, shape[0]), min(end, shape[0])
     source.seek(source.tell() + first * row_bytes)

@@ -6,12 +6,30 @@ an hour of 73 float16 columns. Reads here go through one small buffer and leave 
 """
 
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 import numpy as np
 import numpy.typing as npt
 
 BLOCK_ROWS = 16_384  # 2.4 MB of 73 float16 columns: what a whole-column read holds at a time
+
+
+def read_npy_header(file: IO[bytes]) -> tuple[tuple[int, ...], bool, np.dtype]:
+    """(shape, Fortran order, dtype) of the .npy array starting at `file`'s position, which is
+    left at the array's first byte of data."""
+    version = np.lib.format.read_magic(file)
+    if version == (1, 0):
+        return np.lib.format.read_array_header_1_0(file)
+    return np.lib.format.read_array_header_2_0(file)
+
+
+def read_stored_features_header(file: IO[bytes]) -> tuple[tuple[int, int], np.dtype]:
+    """(shape, dtype) of a stored features file: a 2-D array in C order of plain numbers.
+    Raises ValueError for anything else."""
+    shape, fortran_order, dtype = read_npy_header(file)
+    if len(shape) != 2 or fortran_order or dtype.hasobject:
+        raise ValueError(f"not a stored features file: shape {shape}, dtype {dtype}")
+    return shape, dtype
 
 
 class StoredFeatures:
@@ -22,13 +40,7 @@ class StoredFeatures:
     def __init__(self, path: Path | str) -> None:
         self.file: BinaryIO = open(path, "rb")  # noqa: SIM115 (closed by close())
         try:
-            version = np.lib.format.read_magic(self.file)
-            if version == (1, 0):
-                shape, fortran_order, dtype = np.lib.format.read_array_header_1_0(self.file)
-            else:
-                shape, fortran_order, dtype = np.lib.format.read_array_header_2_0(self.file)
-            if len(shape) != 2 or fortran_order or dtype.hasobject:
-                raise ValueError(f"not a stored features file: shape {shape}, dtype {dtype}")
+            shape, dtype = read_stored_features_header(self.file)
         except BaseException:
             self.file.close()
             raise

@@ -19,6 +19,7 @@ import scipy.fft
 import soundfile as sf
 
 from datasets.audio.features import LOG_FLOOR, FeatureRecipe
+from datasets.audio.stored_features import read_stored_features_header
 
 TILE_RENDERING = "relay-tiles-1"  # part of every tile's ETag: change it when the pictures change
 MEL_FLOOR, MEL_CEILING = -16.0, 2.0  # natural-log mel power mapped to the colour map's ends
@@ -86,15 +87,7 @@ class FeatureRows:
 
     def __init__(self, file_obj: IO[bytes]) -> None:
         self.file = file_obj
-        version = np.lib.format.read_magic(file_obj)
-        read_header = (
-            np.lib.format.read_array_header_1_0
-            if version == (1, 0)
-            else np.lib.format.read_array_header_2_0
-        )
-        shape, fortran_order, dtype = read_header(file_obj)
-        if len(shape) != 2 or fortran_order:
-            raise ValueError(f"not a stored features file: shape {shape}")
+        shape, dtype = read_stored_features_header(file_obj)
         self.frames, self.columns = shape
         self.dtype = dtype
         self.data_offset = file_obj.tell()

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.bench.bench_processing import machine, write_long_wav
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.live import LiveRelay, embedded_env, running_relay
 
 HOUR_S = 3600
@@ -37,13 +38,6 @@ TYPES = [
     {"name": "click", "color": "#E69F00"},
     {"name": "dropout", "color": "#56B4E9"},
     {"name": "long_pause", "color": "#009E73"},
-]
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
 ]
 TARGETS_MS = {"open": 1000, "zoom": 300, "drag_p95": 20, "server": 50}
 MARKS = """() => Object.fromEntries(performance.getEntriesByType('mark')
@@ -162,7 +156,7 @@ def measure(relay: LiveRelay, url: str, *, loads: int, zooms: int) -> dict[str, 
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
         )
         context = browser.new_context(
             base_url=relay.base_url, viewport={"width": 1280, "height": 800}
