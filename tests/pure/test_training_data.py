@@ -4,9 +4,12 @@ import numpy as np
 import pytest
 
 from training.ml.data import (
+    CREST_INPUTS,
     INPUT_SIZE,
     STORED_COLUMNS,
+    Augmentation,
     LabelledFile,
+    augment_window,
     input_statistics,
     normalized_inputs,
     position_channels,
@@ -228,8 +231,6 @@ def test_a_repeated_chunk_shows_as_similarity_at_its_length():
 
 
 def test_the_crest_shift_moves_both_crests_of_speech_frames_and_nothing_else():
-    from training.ml.data import CREST_INPUTS, Augmentation, augment_window
-
     window = relative_inputs(features(frames=40, seed=4), 0.0)
     window[:20, 64] = 0.0  # speech, at the file's level
     window[20:, 64] = -12.0  # a pause

@@ -54,7 +54,6 @@ LOG_PEAK = INPUT_NAMES.index("log_peak")
 JUMP_INPUTS = [INPUT_NAMES.index("log_max_jump"), INPUT_NAMES.index("jump_to_peak")]
 CREST_INPUTS = [INPUT_NAMES.index("log_curvature_crest"), INPUT_NAMES.index("log_residual_crest")]
 FRACTIONS = slice(INPUT_NAMES.index("zero_fraction"), INPUT_SIZE)  # already in [0, 1]: as is
-CREST_MASK = np.isin(np.arange(INPUT_SIZE), CREST_INPUTS)[None, :]  # (1, inputs)
 SPEECH_BELOW_LEVEL = -5.0  # frames within 22 dB of the level count as speech
 LEVEL_PERCENTILE = 95.0  # of log energy: the level of loud speech, not of pauses
 FLOOR_BELOW_LEVEL = -18.0  # natural-log power floor relative to the level (78 dB down)
@@ -297,7 +296,7 @@ def augment_window(
     out[:, JUMP_INPUTS] += rng.normal(0.0, augmentation.jump_shift_std)
     if rng.random() < augmentation.crest_shift_probability:
         speech = out[:, N_MELS] > SPEECH_BELOW_LEVEL  # (frames,) log energy near the level
-        out[speech[:, None] & CREST_MASK] += rng.uniform(*augmentation.crest_shift)
+        out[np.ix_(speech, CREST_INPUTS)] += rng.uniform(*augmentation.crest_shift)
     if rng.random() < augmentation.frequency_mask_probability:
         width = int(rng.integers(1, augmentation.max_masked_bands + 1))
         first = int(rng.integers(0, N_MELS - width + 1))
