@@ -151,6 +151,17 @@ def score_detections(score, corpus: Path, detections: list[dict]) -> dict:
 
 def detect_split(model, corpus: Path, features: dict[str, np.ndarray], threshold) -> list[dict]:
     from training.ml.model_file import predict
+
+    return split_detections(
+        corpus, features, lambda frames: predict(model, frames), model.metadata, threshold
+    )
+
+
+def split_detections(
+    corpus: Path, features: dict[str, np.ndarray], probabilities_of, metadata, threshold
+) -> list[dict]:
+    """Detections of every test file, from `probabilities_of(features)` with the inference
+    post-processing (merge 200 ms, minimum 50 ms) and `metadata`'s types and thresholds."""
     from training.ml.postprocess import detections_from_probabilities
 
     manifest = json.loads((corpus / "manifest.json").read_text())
@@ -158,13 +169,12 @@ def detect_split(model, corpus: Path, features: dict[str, np.ndarray], threshold
     for entry in manifest["files"]:
         if entry["split"] != "test":
             continue
-        probabilities = predict(model, features[entry["filename"]])
         for detection in detections_from_probabilities(
-            probabilities,
-            artifact_types=model.metadata.artifact_types,
-            hop_ms=model.metadata.hop_ms,
+            probabilities_of(features[entry["filename"]]),
+            artifact_types=metadata.artifact_types,
+            hop_ms=metadata.hop_ms,
             threshold=threshold,
-            chosen_thresholds=model.metadata.thresholds,
+            chosen_thresholds=metadata.thresholds,
             merge_window_ms=200,
             min_duration_ms=50,
         ):

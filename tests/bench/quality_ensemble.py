@@ -8,7 +8,6 @@ what ensembling would give; inference runs one model.
 """
 
 import argparse
-import json
 from pathlib import Path
 
 import numpy as np
@@ -16,32 +15,9 @@ import numpy as np
 from tests.bench import quality_direct
 
 
-def averaged_detections(models: list, corpus: Path, features_dir: Path) -> list[dict]:
-    from training.ml.model_file import predict
-    from training.ml.postprocess import detections_from_probabilities
-
-    manifest = json.loads((corpus / "manifest.json").read_text())
-    found = []
-    for entry in manifest["files"]:
-        if entry["split"] != "test":
-            continue
-        features = np.load(features_dir / (entry["filename"] + ".npy"))
-        probabilities = np.mean([predict(model, features) for model in models], axis=0)
-        for detection in detections_from_probabilities(
-            probabilities,
-            artifact_types=models[0].metadata.artifact_types,
-            hop_ms=models[0].metadata.hop_ms,
-            threshold=0.5,
-            merge_window_ms=200,
-            min_duration_ms=50,
-        ):
-            found.append({"filename": entry["filename"], **detection.__dict__})
-    return found
-
-
 def main() -> None:
     from datasets.audio.features import DEFAULT_RECIPE
-    from training.ml.model_file import load_model
+    from training.ml.model_file import load_model, predict
 
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--work", type=Path, default=Path("var/qd"))
@@ -53,7 +29,14 @@ def main() -> None:
     for corpus in sorted(path.parent for path in args.work.glob("*/manifest.json")):
         if not (features_root / corpus.name).is_dir():
             continue
-        detections = averaged_detections(models, corpus, features_root / corpus.name)
+        features = quality_direct.features_of(corpus, features_root / corpus.name)
+        detections = quality_direct.split_detections(
+            corpus,
+            features,
+            lambda frames: np.mean([predict(model, frames) for model in models], axis=0),
+            models[0].metadata,
+            threshold=0.5,
+        )
         scores = quality_direct.score_detections(score, corpus, detections)
         per_type = " ".join(
             f"{name} {scores['per_type'][name]['f1'] or 0:.3f}" for name in quality_direct.TYPES
