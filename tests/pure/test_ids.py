@@ -1,7 +1,7 @@
 import time
 import uuid
 
-from relay.ids import uuid7, uuid7_batch, uuid7_batch_after
+from relay.ids import RAND_B_MASK, uuid7, uuid7_batch, uuid7_batch_after
 
 
 def test_a_batch_is_distinct_increasing_version_7_uuids():
@@ -40,7 +40,9 @@ def test_a_batch_after_the_newest_id_continues_its_counter():
 
 
 def test_a_batch_after_the_newest_id_is_refused_when_its_counter_would_run_out():
-    newest = uuid.UUID(int=uuid7_batch(1)[0].int | ((1 << 62) - 2))
+    # One step short of a full counter: OR-ing the bits in would fill it whenever the random
+    # counter's lowest bit is already 1.
+    newest = uuid.UUID(int=(uuid7_batch(1)[0].int & ~RAND_B_MASK) | (RAND_B_MASK - 1))
 
     assert uuid7_batch_after(newest, 1) is not None
     assert uuid7_batch_after(newest, 2) is None
