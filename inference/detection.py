@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
+from training.ml.evidence import check_detections
 from training.ml.postprocess import Detection, detections_from_probabilities
 
 if TYPE_CHECKING:
@@ -54,14 +55,20 @@ def detect_file(
     *,
     config: Mapping[str, Any],
     chunk_frames: int = DEFAULT_CHUNK_FRAMES,
+    lossy_source: bool = False,
 ) -> FileResult:
     """`detect_events` plus the file's uncertainty, from the same probabilities."""
     from training.ml.model_file import predict
 
     metadata = model.metadata
     probabilities = predict(model, features, chunk_frames=chunk_frames)  # (frames, types)
+    detections = _detections(probabilities, metadata, config)
+    if config.get("signal_checks", True):
+        detections = check_detections(
+            detections, features, hop_ms=metadata.hop_ms, lossy_source=lossy_source
+        )
     return FileResult(
-        detections=_detections(probabilities, metadata, config),
+        detections=detections,
         uncertainty=unsure_frames_per_minute(probabilities, hop_ms=metadata.hop_ms),
     )
 
@@ -86,13 +93,17 @@ def detect_events(
     *,
     config: Mapping[str, Any],
     chunk_frames: int = DEFAULT_CHUNK_FRAMES,
+    lossy_source: bool = False,
 ) -> list[Detection]:
     """The file's detections, sorted by (start_ms, artifact_type). `predict` runs the network
     in chunks with enough context either side that its probabilities equal one pass over the
     whole file; post-processing then sees the whole file's probabilities at once, so an event
     that straddles a chunk boundary is one detection, whole. `config` is a job's config:
-    `threshold` (None: the model's per-type choice), `merge_window_ms`, `min_duration_ms`."""
-    return detect_file(model, features, config=config, chunk_frames=chunk_frames).detections
+    `threshold` (None: the model's per-type choice), `merge_window_ms`, `min_duration_ms`, and
+    `signal_checks` (default true: `training.ml.evidence`, told whether the source was lossy)."""
+    return detect_file(
+        model, features, config=config, chunk_frames=chunk_frames, lossy_source=lossy_source
+    ).detections
 
 
 class ModelCache:

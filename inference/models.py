@@ -32,7 +32,7 @@ class InferenceJob(TimestampedModel):
         blank=True,
         related_name="inference_jobs",
     )
-    # {threshold: number | {type: number} | null, merge_window_ms, min_duration_ms}
+    # {threshold: number | {type: number} | null, merge_window_ms, min_duration_ms, signal_checks}
     config = models.JSONField(default=dict)
     # The model's types when the job was made: the job's results stay readable without it.
     artifact_types = models.JSONField(default=list)

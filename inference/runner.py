@@ -20,7 +20,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from datasets import formats
-from datasets.audio.decode import AudioDecodeError
+from datasets.audio.decode import LOSSLESS_FORMATS, AudioDecodeError
 from datasets.audio.pipeline import process_audio
 from datasets.audio.stored_features import StoredFeatures
 from inference import services
@@ -60,7 +60,7 @@ def claim_inference_file(*, file_id: str) -> InferenceFile | None:
         updated_at=now,
     )
     # Zero rows updated: another worker holds a live lease, or the file is no longer ours to do.
-    return rows.select_related("job", "job__model").first() if claimed else None
+    return rows.select_related("job", "job__model", "audio_file").first() if claimed else None
 
 
 def _ours(file: InferenceFile) -> Any:
@@ -142,9 +142,14 @@ def _detect(
     store = get_object_store()
     if file.features_key:
         try:
+            stored_format = file.audio_file.detected_format if file.audio_file else ""
             with store.local_copy(file.features_key) as path, StoredFeatures(path) as features:
                 result = detect_file(
-                    model, features, config=file.job.config, chunk_frames=chunk_frames
+                    model,
+                    features,
+                    config=file.job.config,
+                    chunk_frames=chunk_frames,
+                    lossy_source=stored_format not in LOSSLESS_FORMATS,
                 )
                 return file.duration_ms or len(features) * 10, result
         except (OSError, ValueError) as error:
@@ -174,7 +179,13 @@ def _detect(
         # Kept so the inference page can draw the upload's waveform; small (about 1 % of it).
         store.save_file(peaks_key(file.job, file.pk), scratch / "peaks.npz")
         with StoredFeatures(scratch / "features.npy") as features:
-            found = detect_file(model, features, config=file.job.config, chunk_frames=chunk_frames)
+            found = detect_file(
+                model,
+                features,
+                config=file.job.config,
+                chunk_frames=chunk_frames,
+                lossy_source=result.format not in LOSSLESS_FORMATS,
+            )
     return result.duration_ms, found
 
 

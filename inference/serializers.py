@@ -73,6 +73,14 @@ class InferenceConfigInputSerializer(serializers.Serializer):
         default=50,
         help_text="Runs shorter than this (after merging) are dropped.",
     )
+    signal_checks = serializers.BooleanField(
+        default=True,
+        help_text=(
+            "Drop the detections the signal contradicts: clipping without flat tops (lossless "
+            "sources only), and in a file with many click detections, clicks that do not stand "
+            "out of the file's own transients."
+        ),
+    )
 
     def to_internal_value(self, data: object) -> dict:
         if isinstance(data, dict):
@@ -104,6 +112,7 @@ class InferenceConfigSerializer(serializers.Serializer):
     threshold = ThresholdField()
     merge_window_ms = serializers.IntegerField()
     min_duration_ms = serializers.IntegerField()
+    signal_checks = serializers.BooleanField(default=True)  # jobs from before it had it on
 
 
 class DetectionSerializer(serializers.Serializer):

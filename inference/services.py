@@ -35,7 +35,12 @@ from training.models import TrainedModel
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_CONFIG: dict[str, Any] = {"threshold": None, "merge_window_ms": 200, "min_duration_ms": 50}
+DEFAULT_CONFIG: dict[str, Any] = {
+    "threshold": None,
+    "merge_window_ms": 200,
+    "min_duration_ms": 50,
+    "signal_checks": True,
+}
 CONFIG_LOC = ["body", "config"]
 MAX_FROM_DATASET = 1_000
 # Only these read as "the model has run on this audio" for `without_inference_by`.

@@ -35,6 +35,9 @@ PYAV_FORMATS = {
     "wav": "wav",
     "flac": "flac",
 }
+# Formats that keep every sample as written, so a clipped top stays flat (training.ml.evidence);
+# MP3, Ogg, AAC and the rest round it off.
+LOSSLESS_FORMATS = frozenset({"wav", "flac"})
 # Containers whose declared length is exact; FFmpeg guesses others' (ADTS) from the bitrate.
 EXACT_LENGTH_DEMUXERS = ("mov", "mp4", "m4a")
 # Integer subtypes read as integers and scaled here: several times faster than libsndfile's

@@ -136,12 +136,23 @@ def test_a_new_job_is_pending_with_the_config_defaults(api_client, model):
 
     assert job["status"] == "pending"
     assert job["model_id"] == str(model.pk)
-    assert job["config"] == {"threshold": None, "merge_window_ms": 200, "min_duration_ms": 50}
+    assert job["config"] == {
+        "threshold": None,
+        "merge_window_ms": 200,
+        "min_duration_ms": 50,
+        "signal_checks": True,
+    }
     assert job["artifact_types"] == list(TYPES)
     assert (job["total_files"], job["processed_files"], job["total_detections"]) == (0, 0, 0)
     assert job["files"] == []
     assert job["has_more_files"] is False
     assert job["completed_at"] is None
+
+
+def test_signal_checks_can_be_turned_off(api_client, model):
+    job = create_job(api_client, model, signal_checks=False)
+
+    assert job["config"]["signal_checks"] is False
 
 
 @pytest.mark.parametrize(
@@ -170,6 +181,7 @@ def test_a_threshold_may_be_a_number_or_a_per_type_map(api_client, model, thresh
         ({"min_duration_ms": 10_001}, ["body", "config", "min_duration_ms"]),
         ({"min_duration_ms": 1.5}, ["body", "config", "min_duration_ms"]),
         ({"hop_ms": 5}, ["body", "config", "hop_ms"]),
+        ({"signal_checks": "sometimes"}, ["body", "config", "signal_checks"]),
     ],
     ids=lambda value: json.dumps(value) if isinstance(value, dict) else None,
 )

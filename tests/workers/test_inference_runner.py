@@ -1,11 +1,12 @@
 """The inference worker: counters consistent with the files, failures isolated, idempotent
 runs, cancel, recovery after a killed worker through the lease and the sweep, the model cache,
-the admin's retry, and chunk boundaries."""
+the admin's retry, chunk boundaries, and the signal checks by the source's format."""
 
 from datetime import timedelta
 
 import numpy as np
 import pytest
+import soundfile as sf
 from django.utils import timezone
 from dramatiq import Message
 
@@ -37,11 +38,13 @@ def make_job(tenant, model, **config):
     )
 
 
-def confirmed_file(job, path, *, content: bytes | None = None) -> InferenceFile:
+def confirmed_file(
+    job, path, *, content: bytes | None = None, content_type: str = "audio/wav"
+) -> InferenceFile:
     """A file uploaded (stored) and confirmed, the way the API does it."""
     content = path.read_bytes() if content is None else content
     file, _ = services.request_file_upload(
-        job=job, filename=path.name, content_type="audio/wav", file_size_bytes=len(content)
+        job=job, filename=path.name, content_type=content_type, file_size_bytes=len(content)
     )
     scratch = path.with_suffix(".stored")
     scratch.write_bytes(content)
@@ -261,7 +264,12 @@ def test_an_event_straddling_a_chunk_boundary_is_reported_once_and_whole(
     from training.ml.model_file import predict
 
     median = float(np.median(predict(loaded, features)[:, 0]))
-    config = {"threshold": {"click": median}, "merge_window_ms": 0, "min_duration_ms": 0}
+    config = {
+        "threshold": {"click": median},
+        "merge_window_ms": 0,
+        "min_duration_ms": 0,
+        "signal_checks": False,  # the many short clicks would be a crowded file's transients
+    }
 
     in_chunks = detect_events(loaded, features, config=config, chunk_frames=chunk_frames)
     at_once = detect_events(loaded, features, config=config, chunk_frames=len(features))
@@ -281,3 +289,42 @@ def test_an_event_straddling_a_chunk_boundary_is_reported_once_and_whole(
     np.testing.assert_allclose(
         [d.confidence for d in in_chunks], [d.confidence for d in at_once], rtol=1e-5
     )
+
+
+def noise_wav(path, *, seconds: float = 2.0, rate: int = 48_000):
+    """Noise at -20 dBFS: as good as no two neighbouring samples are equal, so no flat tops."""
+    samples = 0.1 * np.random.default_rng(0).standard_normal(int(seconds * rate))
+    sf.write(path, samples, rate, subtype="PCM_16")
+    return path
+
+
+@pytest.fixture
+def clipping_model(tenant):
+    """At threshold 0 it calls every file clipped from end to end."""
+    dataset = make_dataset(tenant=tenant, name="clipping", artifact_types=["clipping"])
+    return make_untrained_model(tenant=tenant, dataset=dataset, types=("clipping",))
+
+
+def clipping_found_in(tenant, model, path, *, content_type="audio/wav", **config) -> int:
+    file = confirmed_file(make_job(tenant, model, **config), path, content_type=content_type)
+    tasks.run_inference_file(str(file.pk))
+    file.refresh_from_db()
+    assert file.status == "completed"
+    return file.detection_count
+
+
+def test_clipping_without_flat_tops_in_a_wav_is_dropped_unless_the_job_turns_checks_off(
+    tenant, clipping_model, tmp_path
+):
+    path = noise_wav(tmp_path / "noise.wav")
+
+    assert clipping_found_in(tenant, clipping_model, path) == 0
+    assert clipping_found_in(tenant, clipping_model, path, signal_checks=False) == 1
+
+
+def test_clipping_in_lossy_audio_is_left_to_the_network(tenant, clipping_model, tmp_path):
+    samples, rate = sf.read(noise_wav(tmp_path / "noise.wav"))
+    path = tmp_path / "noise.ogg"
+    sf.write(path, samples, rate, format="OGG", subtype="VORBIS")
+
+    assert clipping_found_in(tenant, clipping_model, path, content_type="audio/ogg") == 1

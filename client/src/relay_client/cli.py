@@ -751,6 +751,11 @@ def _parse_threshold(values: Sequence[str]) -> float | dict[str, float] | None:
 @click.option("--merge-window-ms", type=click.IntRange(0, 10_000), help="Default 200.")
 @click.option("--min-duration-ms", type=click.IntRange(0, 10_000), help="Default 50.")
 @click.option(
+    "--signal-checks/--no-signal-checks",
+    default=None,
+    help="Drop detections the signal contradicts (the server's default: on).",
+)
+@click.option(
     "--fail-on",
     "fail_on",
     multiple=True,
@@ -780,6 +785,7 @@ def detect(
     thresholds: Sequence[str],
     merge_window_ms: int | None,
     min_duration_ms: int | None,
+    signal_checks: bool | None,
     fail_on: Sequence[str],
     from_dataset: str | None,
     only_new: bool,
@@ -824,6 +830,7 @@ def detect(
             threshold=threshold,
             merge_window_ms=merge_window_ms,
             min_duration_ms=min_duration_ms,
+            signal_checks=signal_checks,
             from_dataset=from_dataset,
             only_new=only_new,
             fail_on=rules,

@@ -443,6 +443,7 @@ class Client:
         threshold: float | Mapping[str, float] | None = None,
         merge_window_ms: int | None = None,
         min_duration_ms: int | None = None,
+        signal_checks: bool | None = None,
         from_dataset: str | None = None,
         only_new: bool = False,
         fail_on: Sequence[FailRule] = (),
@@ -465,6 +466,7 @@ class Client:
             "threshold": dict(threshold) if isinstance(threshold, Mapping) else threshold,
             "merge_window_ms": merge_window_ms,
             "min_duration_ms": min_duration_ms,
+            "signal_checks": signal_checks,
         }
         body = {
             "model_id": model_id,

@@ -521,12 +521,14 @@ class InferenceConfig(TypedDict):
     threshold: float | dict[str, float] | None
     merge_window_ms: int
     min_duration_ms: int
+    signal_checks: NotRequired[bool]
 
 
 class InferenceConfigInputRequest(TypedDict):
     threshold: NotRequired[float | dict[str, float] | None]
     merge_window_ms: NotRequired[int]
     min_duration_ms: NotRequired[int]
+    signal_checks: NotRequired[bool]
 
 
 class InferenceConfirmRequest(TypedDict):

@@ -1,0 +1,105 @@
+"""The signal checks on detections: clipping needs flat tops (in lossless audio), and in a file
+crowded with click detections only the clicks that stand out of its jumps are kept."""
+
+import numpy as np
+
+from training.ml.data import FLAT_FRACTION, MAX_JUMP, STORED_COLUMNS
+from training.ml.evidence import check_detections
+from training.ml.postprocess import Detection
+
+HOP_MS = 10
+
+
+def quiet_file(seconds: float = 12.0) -> np.ndarray:
+    """Stored features of a file whose frames all jump by 0.01 and have no flat tops."""
+    features = np.zeros((int(seconds * 100), STORED_COLUMNS), np.float16)
+    features[:, MAX_JUMP] = 0.01
+    return features
+
+
+def clipping(start_ms: int, end_ms: int) -> Detection:
+    return Detection("clipping", start_ms, end_ms, 0.9)
+
+
+def click(start_ms: int) -> Detection:
+    return Detection("click", start_ms, start_ms + 50, 0.9)
+
+
+def with_jump(features: np.ndarray, start_ms: int, jump: float) -> np.ndarray:
+    features[start_ms // HOP_MS, MAX_JUMP] = jump
+    return features
+
+
+def test_clipping_without_flat_tops_is_dropped():
+    assert check_detections([clipping(1_000, 1_400)], quiet_file(), hop_ms=HOP_MS) == []
+
+
+def test_clipping_with_flat_tops_in_one_frame_is_kept():
+    features = quiet_file()
+    features[120, FLAT_FRACTION] = 0.05
+
+    assert check_detections([clipping(1_000, 1_400)], features, hop_ms=HOP_MS) == [
+        clipping(1_000, 1_400)
+    ]
+
+
+def test_flat_tops_outside_the_detection_do_not_count():
+    features = quiet_file()
+    features[200, FLAT_FRACTION] = 0.05  # at 2 s, after the detection's end
+
+    assert check_detections([clipping(1_000, 1_400)], features, hop_ms=HOP_MS) == []
+
+
+def test_lossy_audio_keeps_clipping_without_flat_tops():
+    found = check_detections(
+        [clipping(1_000, 1_400)], quiet_file(), hop_ms=HOP_MS, lossy_source=True
+    )
+
+    assert found == [clipping(1_000, 1_400)]
+
+
+def test_a_file_with_few_clicks_keeps_every_one_however_subtle():
+    features = with_jump(quiet_file(), 2_000, 0.012)  # barely above the file's other jumps
+    detections = [click(2_000), click(6_000)]
+
+    assert check_detections(detections, features, hop_ms=HOP_MS) == detections
+
+
+def test_a_file_crowded_with_clicks_keeps_only_those_that_stand_out():
+    features = quiet_file()
+    ordinary = [click(ms) for ms in (1_000, 3_000, 5_000, 7_000)]
+    for detection in ordinary:
+        with_jump(features, detection.start_ms, 0.015)  # the engine's own transients
+    with_jump(features, 9_000, 0.2)  # an injected click
+    detections = sorted([*ordinary, click(9_000)], key=lambda d: d.start_ms)
+
+    assert check_detections(detections, features, hop_ms=HOP_MS) == [click(9_000)]
+
+
+def test_crowding_is_counted_per_minute_so_a_long_file_keeps_its_clicks():
+    features = quiet_file(seconds=60.0)
+    detections = [click(ms) for ms in (5_000, 20_000, 35_000, 50_000)]  # 4 a minute
+
+    assert check_detections(detections, features, hop_ms=HOP_MS) == detections
+
+
+def test_other_types_pass_unchanged():
+    features = quiet_file()
+    detections = [
+        Detection("dropout", 500, 600, 0.8),
+        *[click(ms) for ms in (1_000, 3_000, 5_000, 7_000)],
+        Detection("long_pause", 8_000, 9_500, 0.7),
+    ]
+
+    found = check_detections(detections, features, hop_ms=HOP_MS)
+
+    assert [d.artifact_type for d in found] == ["dropout", "long_pause"]
+
+
+def test_a_detection_running_past_the_last_frame_reads_only_the_file():
+    features = quiet_file(seconds=1.0)
+    features[-1, FLAT_FRACTION] = 0.5
+
+    assert check_detections([clipping(900, 1_500)], features, hop_ms=HOP_MS) == [
+        clipping(900, 1_500)
+    ]
