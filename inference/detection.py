@@ -65,7 +65,11 @@ def detect_file(
     detections = _detections(probabilities, metadata, config)
     if config.get("signal_checks", True):
         detections = check_detections(
-            detections, features, hop_ms=metadata.hop_ms, lossy_source=lossy_source
+            detections,
+            features,
+            hop_ms=metadata.hop_ms,
+            lossy_source=lossy_source,
+            shortest_events_ms=metadata.shortest_events_ms,
         )
     return FileResult(
         detections=detections,

@@ -76,9 +76,10 @@ class InferenceConfigInputSerializer(serializers.Serializer):
     signal_checks = serializers.BooleanField(
         default=True,
         help_text=(
-            "Drop the detections the signal contradicts: clipping without flat tops (lossless "
-            "sources only), and in a file with many click detections, clicks that do not stand "
-            "out of the file's own transients."
+            "Drop the detections the signal or the model's training labels contradict: "
+            "clipping without flat tops (lossless sources only); in a file with many click "
+            "detections, clicks that do not stand out of the file's own transients; and "
+            "detections under half as long as the shortest labelled event of their type."
         ),
     )
 

@@ -203,7 +203,12 @@ def split_detections(
             min_duration_ms=50,
         )
         if signal_checks:
-            detections = check_detections(detections, frames, hop_ms=metadata.hop_ms)
+            detections = check_detections(
+                detections,
+                frames,
+                hop_ms=metadata.hop_ms,
+                shortest_events_ms=metadata.shortest_events_ms,
+            )
         found.extend({"filename": entry["filename"], **item.__dict__} for item in detections)
     return found
 

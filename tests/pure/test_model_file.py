@@ -50,6 +50,13 @@ def test_a_saved_model_loads_back_with_its_metadata_and_identical_predictions():
     np.testing.assert_array_equal(predict(loaded, stored), predict(model, stored))
 
 
+def test_metadata_from_before_the_shortest_events_reads_as_having_none():
+    data = make_model().metadata.to_dict()
+    del data["shortest_events_ms"]
+
+    assert ModelMetadata.from_dict(data).shortest_events_ms == {}
+
+
 def test_a_model_file_can_be_written_to_and_read_from_a_file_object(tmp_path):
     model = make_model()
     path = tmp_path / "model.pt"

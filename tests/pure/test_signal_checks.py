@@ -103,3 +103,26 @@ def test_a_detection_running_past_the_last_frame_reads_only_the_file():
     assert check_detections([clipping(900, 1_500)], features, hop_ms=HOP_MS) == [
         clipping(900, 1_500)
     ]
+
+
+def test_a_detection_under_half_the_shortest_labelled_event_of_its_type_is_dropped():
+    pauses = [
+        Detection("long_pause", 1_000, 1_240, 0.9),
+        Detection("long_pause", 4_000, 4_260, 1.0),
+    ]
+
+    found = check_detections(
+        pauses, quiet_file(), hop_ms=HOP_MS, shortest_events_ms={"long_pause": 500.0}
+    )
+
+    assert found == [Detection("long_pause", 4_000, 4_260, 1.0)]
+
+
+def test_types_the_model_has_no_shortest_event_for_keep_every_length():
+    short_pause = Detection("long_pause", 1_000, 1_050, 0.9)
+
+    found = check_detections(
+        [short_pause], quiet_file(), hop_ms=HOP_MS, shortest_events_ms={"click": 20.0}
+    )
+
+    assert found == [short_pause]

@@ -107,6 +107,7 @@ def test_the_trained_model_round_trips_through_its_file():
 
     assert loaded.metadata.thresholds == result.thresholds
     assert loaded.metadata.min_target_ms == 80
+    assert loaded.metadata.shortest_events_ms == {"dropout": 80.0, "click": 20.0}
     np.testing.assert_array_equal(predict(loaded, stored), predict(result.model, stored))
 
 

@@ -115,6 +115,19 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
+def shortest_events_ms(
+    files: Sequence[LabelledFile], artifact_types: Sequence[str]
+) -> dict[str, float]:
+    """Per type, the duration of its shortest labelled event in `files` (types without any are
+    left out)."""
+    shortest: dict[str, float] = {}
+    for labelled in files:
+        for name, start_ms, end_ms in labelled.events:
+            if name in artifact_types:
+                shortest[name] = min(shortest.get(name, math.inf), end_ms - start_ms)
+    return shortest
+
+
 def default_device() -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
@@ -183,6 +196,7 @@ def train(
         network=network_config,
         min_target_ms=config.min_target_ms,
         annotation_set_hash=annotation_set_hash,
+        shortest_events_ms=shortest_events_ms(files, artifact_types),
     )
     model = DetectorModel(network=network, metadata=metadata)
     logger.info(

@@ -48,6 +48,9 @@ class ModelMetadata:
     annotation_set_hash: str = ""
     hop_ms: int = HOP_MS
     training: dict[str, Any] = field(default_factory=dict)  # config, best epoch, seconds
+    # Per type, the shortest labelled event it was trained on (training.ml.evidence); models
+    # from before it have none.
+    shortest_events_ms: dict[str, float] = field(default_factory=dict)
 
     @property
     def recipe_version(self) -> str:
@@ -64,6 +67,7 @@ class ModelMetadata:
             "annotation_set_hash": self.annotation_set_hash,
             "hop_ms": self.hop_ms,
             "training": self.training,
+            "shortest_events_ms": self.shortest_events_ms,
         }
 
     @classmethod
@@ -78,6 +82,9 @@ class ModelMetadata:
             annotation_set_hash=str(data.get("annotation_set_hash", "")),
             hop_ms=int(data.get("hop_ms", HOP_MS)),
             training=dict(data.get("training", {})),
+            shortest_events_ms={
+                name: float(value) for name, value in data.get("shortest_events_ms", {}).items()
+            },
         )
 
 
