@@ -1,9 +1,18 @@
-"""The signal checks on detections: clipping needs flat tops (in lossless audio), and in a file
-crowded with click detections only the clicks that stand out of its jumps are kept."""
+"""The signal checks on detections: clipping needs flat tops (in lossless audio), a dropout lies
+off the file's noise floor, in a file crowded with click detections only the clicks that stand
+out of its jumps are kept, and an event is not much shorter than its type's shortest label."""
 
 import numpy as np
 
-from training.ml.data import FLAT_FRACTION, MAX_JUMP, STORED_COLUMNS
+from datasets.audio.stored_features import StoredFeatures
+from training.ml.data import (
+    ENERGY,
+    FLAT_FRACTION,
+    MAX_JUMP,
+    N_MELS,
+    STORED_COLUMNS,
+    ZERO_FRACTION,
+)
 from training.ml.evidence import check_detections
 from training.ml.postprocess import Detection
 
@@ -83,8 +92,63 @@ def test_crowding_is_counted_per_minute_so_a_long_file_keeps_its_clicks():
     assert check_detections(detections, features, hop_ms=HOP_MS) == detections
 
 
+def speech_with_pauses(seconds: float = 12.0) -> np.ndarray:
+    """Stored features of speech whose every tenth frame is a pause at the noise floor: a flat
+    spectrum at -12 that varies by 0.2 from frame to frame, where speech lies at 0."""
+    rng = np.random.default_rng(7)
+    features = quiet_file(seconds)
+    pauses = np.arange(0, len(features), 10)
+    features[pauses, :N_MELS] = -12.0 + rng.normal(0.0, 0.2, (len(pauses), N_MELS))
+    features[pauses, ENERGY] = -12.0
+    return features
+
+
+def dropout(start_ms: int, end_ms: int) -> Detection:
+    return Detection("dropout", start_ms, end_ms, 0.8)
+
+
+def test_a_dropout_that_looks_like_the_files_pauses_is_dropped():
+    features = speech_with_pauses()
+    features[300:306, :N_MELS] = -12.0  # a gap between words at the floor
+    features[300:306, ENERGY] = -12.0
+
+    assert check_detections([dropout(3_000, 3_060)], features, hop_ms=HOP_MS) == []
+
+
+def test_a_dropout_under_the_noise_floor_is_kept():
+    features = speech_with_pauses()
+    features[300:306, :N_MELS] = -20.0  # 60 dB down: under the background
+    features[300:306, ENERGY] = -20.0
+
+    assert check_detections([dropout(3_000, 3_060)], features, hop_ms=HOP_MS) == [
+        dropout(3_000, 3_060)
+    ]
+
+
+def test_an_attenuated_dropout_keeps_its_speech_spectrum_and_is_kept():
+    features = speech_with_pauses()
+    features[300:306, :N_MELS] = np.linspace(-6.0, -14.0, N_MELS)  # speech's slope, quieter
+    features[300:306, ENERGY] = -10.0
+
+    assert check_detections([dropout(3_000, 3_060)], features, hop_ms=HOP_MS) == [
+        dropout(3_000, 3_060)
+    ]
+
+
+def test_a_dropout_of_digital_zeros_is_kept_whatever_its_spectrum():
+    features = speech_with_pauses()
+    features[300:306, :N_MELS] = -12.0
+    features[300:306, ENERGY] = -12.0
+    features[302, ZERO_FRACTION] = 1.0
+
+    assert check_detections([dropout(3_000, 3_060)], features, hop_ms=HOP_MS) == [
+        dropout(3_000, 3_060)
+    ]
+
+
 def test_other_types_pass_unchanged():
     features = quiet_file()
+    features[50:60, ZERO_FRACTION] = 1.0  # the dropout is digital zeros
     detections = [
         Detection("dropout", 500, 600, 0.8),
         *[click(ms) for ms in (1_000, 3_000, 5_000, 7_000)],
@@ -126,3 +190,19 @@ def test_types_the_model_has_no_shortest_event_for_keep_every_length():
     )
 
     assert found == [short_pause]
+
+
+def test_stored_features_read_from_disk_give_the_same_result(tmp_path):
+    features = speech_with_pauses()
+    features[300:306, :N_MELS] = -12.0
+    features[300:306, ENERGY] = -12.0
+    features[700:706, :N_MELS] = -20.0
+    features[700:706, ENERGY] = -20.0
+    np.save(tmp_path / "features.npy", features)
+    detections = [dropout(3_000, 3_060), dropout(7_000, 7_060)]
+
+    with StoredFeatures(tmp_path / "features.npy") as stored:
+        found = check_detections(detections, stored, hop_ms=HOP_MS)
+
+    assert found == check_detections(detections, features, hop_ms=HOP_MS)
+    assert found == [dropout(7_000, 7_060)]

@@ -1,6 +1,6 @@
-"""Signal checks on the network's detections: two artifact types have a physical signature in
-the stored features that the network, trained on one team's voices, can overlook on speech it
-has never heard. No Django imports.
+"""Signal checks on the network's detections: what the stored features or the model's own
+training labels say against a detection, which the network, trained on one team's voices, can
+overlook on speech it has never heard. No Django imports.
 
 - **Clipping has flat tops.** A clipped stretch repeats its largest sample value; the stored
   `flat_fraction` counts those samples per frame. A clipping detection with no frame in which at
@@ -12,6 +12,13 @@ has never heard. No Django imports.
   making click-like transients, and only the clicks whose largest jump is at least twice the
   file's 99th-percentile frame jump are kept: the ones that stand out of what the engine does
   everywhere else. A file with few clicks keeps them all, subtle ones included.
+- **A dropout lies off the file's noise floor.** Audio that drops out is either digital zeros or
+  far quieter than the file's own background; a pause between words lies at that background, with
+  its spectrum. The floor is the quietest 5 % of the frames outside the file's dropout detections:
+  their mean mel spectrum, and how far its own frames typically lie from it (the RMS over bands
+  of their standard deviations). A dropout detection with no frame of mostly digital zeros whose
+  quietest frame lies closer to the floor spectrum than that is dropped: nothing in it tells it
+  from the file's pauses. An attenuated dropout keeps its speech's spectrum, so it stays.
 - **An event is about as long as the ones it was learned from.** A detection shorter than half
   the shortest event of its type in the model's training labels is dropped: a 200 ms stretch of
   quiet is no long pause to a team whose shortest labelled pause is 500 ms. Types whose labels
@@ -26,7 +33,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import numpy.typing as npt
 
-from training.ml.data import FLAT_FRACTION, MAX_JUMP
+from training.ml.data import ENERGY, FLAT_FRACTION, MAX_JUMP, N_MELS, ZERO_FRACTION
 from training.ml.postprocess import Detection
 
 CLIPPING_MIN_FLAT_FRACTION = 0.01
@@ -35,6 +42,10 @@ DENSE_CLICKS_PER_MINUTE = 8.0
 CLICK_OVER_FILE_JUMPS = 2.0  # times the file's 99th-percentile frame jump
 FILE_JUMP_PERCENTILE = 99.0
 SHORTEST_EVENT_SHARE = 0.5
+DROPOUT_MIN_ZERO_FRACTION = 0.5  # a frame this full of digital zeros is a dropout as it stands
+FLOOR_PERCENTILE = 5.0  # of frame energy: the file's quietest frames are its noise floor
+FLOOR_MIN_FRAMES = 10
+FLOOR_ROWS_PER_READ = 6_000  # a minute of frames: memory stays flat on long files
 
 
 def check_detections(
@@ -61,6 +72,7 @@ def check_detections(
             if detection.artifact_type != "clipping"
             or _has_flat_tops(features, _frame_span(detection, hop_ms, frames))
         ]
+    kept = _dropouts_off_the_floor(kept, features, hop_ms)
     clicks = [detection for detection in kept if detection.artifact_type == "click"]
     if not _clicks_are_dense(len(clicks), frames=frames, hop_ms=hop_ms):
         return kept
@@ -72,6 +84,71 @@ def check_detections(
         if detection.artifact_type != "click"
         or _largest(jumps, _frame_span(detection, hop_ms, frames)) >= bar
     ]
+
+
+def _dropouts_off_the_floor(
+    detections: list[Detection], features: npt.NDArray[np.floating], hop_ms: int
+) -> list[Detection]:
+    frames = len(features)
+    spans = {
+        index: _frame_span(detection, hop_ms, frames)
+        for index, detection in enumerate(detections)
+        if detection.artifact_type == "dropout"
+    }
+    in_question = {
+        index
+        for index, span in spans.items()
+        if _largest(np.asarray(features[span, ZERO_FRACTION], dtype=np.float32), slice(None))
+        < DROPOUT_MIN_ZERO_FRACTION
+    }
+    if not in_question:
+        return detections
+    energy = np.asarray(features[:, ENERGY], dtype=np.float32)
+    outside = np.ones(frames, dtype=bool)
+    for span in spans.values():
+        outside[span] = False
+    if outside.sum() < FLOOR_MIN_FRAMES:
+        return detections
+    quiet = outside & (energy <= np.percentile(energy[outside], FLOOR_PERCENTILE))
+    floor, spread = _floor_spectrum(features, quiet)
+    return [
+        detection
+        for index, detection in enumerate(detections)
+        if index not in in_question
+        or _quietest_frame_distance(features, energy, spans[index], floor) >= spread
+    ]
+
+
+def _floor_spectrum(
+    features: npt.NDArray[np.floating], quiet: npt.NDArray[np.bool_]
+) -> tuple[npt.NDArray[np.float64], float]:
+    """The mean mel spectrum of the `quiet` frames, and the RMS over bands of their standard
+    deviations: how far a floor frame typically lies from the mean."""
+    total = np.zeros(N_MELS)
+    squares = np.zeros(N_MELS)
+    for start in range(0, len(features), FLOOR_ROWS_PER_READ):
+        rows = quiet[start : start + FLOOR_ROWS_PER_READ]
+        if rows.any():
+            mels = np.asarray(
+                features[start : start + len(rows), :N_MELS], dtype=np.float64
+            )[rows]
+            total += mels.sum(axis=0)
+            squares += (mels**2).sum(axis=0)
+    count = int(quiet.sum())
+    mean = total / count
+    variance = np.maximum(squares / count - mean**2, 0.0)
+    return mean, float(np.sqrt(variance.mean()))
+
+
+def _quietest_frame_distance(
+    features: npt.NDArray[np.floating],
+    energy: npt.NDArray[np.float32],
+    span: slice,
+    floor: npt.NDArray[np.float64],
+) -> float:
+    quietest = span.start + int(np.argmin(energy[span]))
+    mels = np.asarray(features[quietest : quietest + 1, :N_MELS], dtype=np.float64)[0]
+    return float(np.sqrt(((mels - floor) ** 2).mean()))
 
 
 def _clicks_are_dense(count: int, *, frames: int, hop_ms: int) -> bool:
