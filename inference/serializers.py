@@ -77,7 +77,8 @@ class InferenceConfigInputSerializer(serializers.Serializer):
         default=True,
         help_text=(
             "Drop the detections the signal or the model's training labels contradict: "
-            "clipping without flat tops (lossless sources only); in a file with many click "
+            "clipping without flat tops (lossless sources only); dropouts with no digital "
+            "zeros that look like the file's own noise floor; in a file with many click "
             "detections, clicks that do not stand out of the file's own transients; and "
             "detections under half as long as the shortest labelled event of their type."
         ),
