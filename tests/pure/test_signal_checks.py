@@ -193,7 +193,7 @@ def test_types_the_model_has_no_shortest_event_for_keep_every_length():
 
 
 def test_stored_features_read_from_disk_give_the_same_result(tmp_path):
-    features = speech_with_pauses()
+    features = speech_with_pauses(seconds=130.0)  # more than one block of rows
     features[300:306, :N_MELS] = -12.0
     features[300:306, ENERGY] = -12.0
     features[700:706, :N_MELS] = -20.0

@@ -14,11 +14,12 @@ overlook on speech it has never heard. No Django imports.
   everywhere else. A file with few clicks keeps them all, subtle ones included.
 - **A dropout lies off the file's noise floor.** Audio that drops out is either digital zeros or
   far quieter than the file's own background; a pause between words lies at that background, with
-  its spectrum. The floor is the quietest 5 % of the frames outside the file's dropout detections:
-  their mean mel spectrum, and how far its own frames typically lie from it (the RMS over bands
-  of their standard deviations). A dropout detection with no frame of mostly digital zeros whose
-  quietest frame lies closer to the floor spectrum than that is dropped: nothing in it tells it
-  from the file's pauses. An attenuated dropout keeps its speech's spectrum, so it stays.
+  its spectrum. The floor is the quietest 5 % of the frames outside the file's dropout
+  detections, and its spectrum their mean mel spectrum. A dropout detection with no frame of
+  mostly digital zeros is dropped when its quietest frame lies as close to that spectrum as 95 %
+  of the floor's own frames do (RMS distance over the bands): it could be one of them, and nothing
+  else in it tells it from the file's pauses. An attenuated dropout keeps its speech's spectrum,
+  so it stays.
 - **An event is about as long as the ones it was learned from.** A detection shorter than half
   the shortest event of its type in the model's training labels is dropped: a 200 ms stretch of
   quiet is no long pause to a team whose shortest labelled pause is 500 ms. Types whose labels
@@ -45,6 +46,7 @@ SHORTEST_EVENT_SHARE = 0.5
 DROPOUT_MIN_ZERO_FRACTION = 0.5  # a frame this full of digital zeros is a dropout as it stands
 FLOOR_PERCENTILE = 5.0  # of frame energy: the file's quietest frames are its noise floor
 FLOOR_MIN_FRAMES = 10
+FLOOR_FRAMES_WITHIN = 95.0  # percent of the floor's own frames: a frame this close is one of them
 FLOOR_ROWS_PER_READ = 6_000  # a minute of frames: memory stays flat on long files
 
 
@@ -110,34 +112,31 @@ def _dropouts_off_the_floor(
     if outside.sum() < FLOOR_MIN_FRAMES:
         return detections
     quiet = outside & (energy <= np.percentile(energy[outside], FLOOR_PERCENTILE))
-    floor, spread = _floor_spectrum(features, quiet)
+    floor, reach = _floor_spectrum(features, quiet)
     return [
         detection
         for index, detection in enumerate(detections)
         if index not in in_question
-        or _quietest_frame_distance(features, energy, spans[index], floor) >= spread
+        or _quietest_frame_distance(features, energy, spans[index], floor) > reach
     ]
 
 
 def _floor_spectrum(
     features: npt.NDArray[np.floating], quiet: npt.NDArray[np.bool_]
 ) -> tuple[npt.NDArray[np.float64], float]:
-    """The mean mel spectrum of the `quiet` frames, and the RMS over bands of their standard
-    deviations: how far a floor frame typically lies from the mean."""
-    total = np.zeros(N_MELS)
-    squares = np.zeros(N_MELS)
-    for start in range(0, len(features), FLOOR_ROWS_PER_READ):
-        rows = quiet[start : start + FLOOR_ROWS_PER_READ]
-        if rows.any():
-            mels = np.asarray(
-                features[start : start + len(rows), :N_MELS], dtype=np.float64
-            )[rows]
-            total += mels.sum(axis=0)
-            squares += (mels**2).sum(axis=0)
-    count = int(quiet.sum())
-    mean = total / count
-    variance = np.maximum(squares / count - mean**2, 0.0)
-    return mean, float(np.sqrt(variance.mean()))
+    """The mean mel spectrum of the `quiet` frames, and the distance from it that all but the
+    farthest 5 % of those frames lie within."""
+    mels = np.concatenate(
+        [
+            np.asarray(features[start : start + FLOOR_ROWS_PER_READ, :N_MELS], dtype=np.float64)[
+                quiet[start : start + FLOOR_ROWS_PER_READ]
+            ]
+            for start in range(0, len(features), FLOOR_ROWS_PER_READ)
+        ]
+    )
+    mean = mels.mean(axis=0)
+    own_distances = np.sqrt(((mels - mean) ** 2).mean(axis=1))
+    return mean, float(np.percentile(own_distances, FLOOR_FRAMES_WITHIN))
 
 
 def _quietest_frame_distance(
