@@ -97,12 +97,7 @@ def _dropouts_off_the_floor(
         for index, detection in enumerate(detections)
         if detection.artifact_type == "dropout"
     }
-    in_question = {
-        index
-        for index, span in spans.items()
-        if _largest(np.asarray(features[span, ZERO_FRACTION], dtype=np.float32), slice(None))
-        < DROPOUT_MIN_ZERO_FRACTION
-    }
+    in_question = {index for index, span in spans.items() if not _has_digital_zeros(features, span)}
     if not in_question:
         return detections
     energy = np.asarray(features[:, ENERGY], dtype=np.float32)
@@ -119,6 +114,11 @@ def _dropouts_off_the_floor(
         if index not in in_question
         or _quietest_frame_distance(features, energy, spans[index], floor) > reach
     ]
+
+
+def _has_digital_zeros(features: npt.NDArray[np.floating], span: slice) -> bool:
+    zeros = np.asarray(features[span, ZERO_FRACTION], dtype=np.float32)
+    return bool(len(zeros)) and float(zeros.max()) >= DROPOUT_MIN_ZERO_FRACTION
 
 
 def _floor_spectrum(
