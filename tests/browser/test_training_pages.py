@@ -235,6 +235,8 @@ def test_inference_on_two_uploaded_files_lists_their_detections(
     expect(page.get_by_test_id("top-detections")).to_have_attribute("data-ready", "true")
     job_id = page.url.rsplit("/", 1)[1]
     detail = training_relay.client().get(f"/inference-jobs/{job_id}")
+    assert detail["config"]["signal_checks"] is True
+    expect(page.get_by_test_id("job-facts")).to_contain_text("signal checks on")
     for file in detail["files"]:
         row = rows.and_(page.locator(f'[data-filename="{file["original_filename"]}"]'))
         counts = {}
@@ -261,6 +263,23 @@ def test_inference_on_two_uploaded_files_lists_their_detections(
         expect(viewer).to_have_attribute("data-file-id", file["id"])
         expect(viewer.get_by_test_id("detection")).to_have_count(len(file["detections"]))
     assert_accessible(page, where="the inference job page with a waveform")
+
+
+def test_a_job_made_with_the_signal_checks_unticked_runs_without_them(
+    page: Page, trained: dict, training_relay: LiveRelay
+):
+    if "model_id" not in trained:
+        pytest.skip("needs the model the training test makes")
+    page.goto(f"/inference/?model={trained['model_id']}")
+    expect(page.get_by_test_id("job-model")).to_have_value(trained["model_id"])
+    page.get_by_test_id("job-signal-checks").uncheck()
+    page.get_by_test_id("job-create").click()
+    page.wait_for_url(re.compile(r"/inference/[0-9a-f-]{36}$"))
+
+    expect(page.get_by_test_id("job-facts")).to_contain_text("signal checks off")
+    job_id = page.url.rsplit("/", 1)[1]
+    job = training_relay.client().get(f"/inference-jobs/{job_id}")
+    assert job["config"]["signal_checks"] is False
 
 
 def test_a_model_is_renamed_compared_with_another_and_deleted(

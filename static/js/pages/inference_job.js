@@ -46,7 +46,8 @@ function renderJob(job) {
   const threshold = job.config.threshold === null ? "the model's thresholds" : `threshold ${JSON.stringify(job.config.threshold)}`;
   facts.textContent =
     `${plural(job.total_files, "file")}, ${plural(job.total_detections, "detection")} · ${threshold}, ` +
-    `merge ${job.config.merge_window_ms} ms, minimum ${job.config.min_duration_ms} ms`;
+    `merge ${job.config.merge_window_ms} ms, minimum ${job.config.min_duration_ms} ms, ` +
+    `signal checks ${job.config.signal_checks === false ? "off" : "on"}`;
   progress.max = Math.max(1, job.total_files);
   progress.value = job.processed_files;
   progressText.textContent = job.total_files

@@ -38,6 +38,7 @@ form.addEventListener("submit", async (event) => {
       threshold: threshold === "" ? null : Number(threshold),
       merge_window_ms: Number(form.elements.merge_window_ms.value),
       min_duration_ms: Number(form.elements.min_duration_ms.value),
+      signal_checks: form.elements.signal_checks.checked,
     },
   };
   try {
