@@ -72,7 +72,8 @@ def check_detections(
             detection
             for detection in kept
             if detection.artifact_type != "clipping"
-            or _has_flat_tops(features, _frame_span(detection, hop_ms, frames))
+            or _largest_in_column(features, _frame_span(detection, hop_ms, frames), FLAT_FRACTION)
+            >= CLIPPING_MIN_FLAT_FRACTION
         ]
     kept = _dropouts_off_the_floor(kept, features, hop_ms)
     clicks = [detection for detection in kept if detection.artifact_type == "click"]
@@ -97,7 +98,11 @@ def _dropouts_off_the_floor(
         for index, detection in enumerate(detections)
         if detection.artifact_type == "dropout"
     }
-    in_question = {index for index, span in spans.items() if not _has_digital_zeros(features, span)}
+    in_question = {
+        index
+        for index, span in spans.items()
+        if _largest_in_column(features, span, ZERO_FRACTION) < DROPOUT_MIN_ZERO_FRACTION
+    }
     if not in_question:
         return detections
     energy = np.asarray(features[:, ENERGY], dtype=np.float32)
@@ -116,11 +121,6 @@ def _dropouts_off_the_floor(
     ]
 
 
-def _has_digital_zeros(features: npt.NDArray[np.floating], span: slice) -> bool:
-    zeros = np.asarray(features[span, ZERO_FRACTION], dtype=np.float32)
-    return bool(len(zeros)) and float(zeros.max()) >= DROPOUT_MIN_ZERO_FRACTION
-
-
 def _floor_spectrum(
     features: npt.NDArray[np.floating], quiet: npt.NDArray[np.bool_]
 ) -> tuple[npt.NDArray[np.float64], float]:
@@ -135,8 +135,7 @@ def _floor_spectrum(
         ]
     )
     mean = mels.mean(axis=0)
-    own_distances = np.sqrt(((mels - mean) ** 2).mean(axis=1))
-    return mean, float(np.percentile(own_distances, FLOOR_FRAMES_WITHIN))
+    return mean, float(np.percentile(_rms_distance(mels, mean), FLOOR_FRAMES_WITHIN))
 
 
 def _quietest_frame_distance(
@@ -146,8 +145,15 @@ def _quietest_frame_distance(
     floor: npt.NDArray[np.float64],
 ) -> float:
     quietest = span.start + int(np.argmin(energy[span]))
-    mels = np.asarray(features[quietest : quietest + 1, :N_MELS], dtype=np.float64)[0]
-    return float(np.sqrt(((mels - floor) ** 2).mean()))
+    mels = np.asarray(features[quietest : quietest + 1, :N_MELS], dtype=np.float64)
+    return float(_rms_distance(mels, floor)[0])
+
+
+def _rms_distance(
+    mels: npt.NDArray[np.float64], spectrum: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
+    """Each row's RMS difference from `spectrum` over the mel bands."""
+    return np.sqrt(((mels - spectrum) ** 2).mean(axis=1))
 
 
 def _clicks_are_dense(count: int, *, frames: int, hop_ms: int) -> bool:
@@ -161,9 +167,9 @@ def _frame_span(detection: Detection, hop_ms: int, frames: int) -> slice:
     return slice(first, max(first + 1, min(frames, -(-detection.end_ms // hop_ms))))
 
 
-def _has_flat_tops(features: npt.NDArray[np.floating], span: slice) -> bool:
-    flat = np.asarray(features[span, FLAT_FRACTION], dtype=np.float32)
-    return bool(len(flat)) and float(flat.max()) >= CLIPPING_MIN_FLAT_FRACTION
+def _largest_in_column(features: npt.NDArray[np.floating], span: slice, column: int) -> float:
+    """The largest value of a stored column over `span`'s frames (0 for no frames)."""
+    return _largest(np.asarray(features[span, column], dtype=np.float32), slice(None))
 
 
 def _largest(values: npt.NDArray[np.float32], span: slice) -> float:
