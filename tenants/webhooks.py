@@ -3,15 +3,17 @@
 An event is published inside the transaction that makes it true (`publish_event`): a delivery row
 per subscribed webhook is written with the change, and the queue is told after commit, so an event
 exists exactly when its change does. A worker claims a pending delivery with a conditional UPDATE,
-checks the URL again (SSRF), POSTs the signed body, and records the outcome. A failure schedules
-the next attempt as a new row, after an exponential backoff, until RELAY_WEBHOOK_MAX_ATTEMPTS.
+resolves and checks the URL again (SSRF), POSTs the signed body to an address that check approved,
+and records the outcome. A failure schedules the next attempt as a new row, after an exponential
+backoff, until RELAY_WEBHOOK_MAX_ATTEMPTS.
 """
 
+import http.client
 import json
 import logging
+import socket
+import ssl
 import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -43,12 +45,8 @@ def ordered_events(events: Iterable[str]) -> list[str]:
     return [str(event) for event in EventType if str(event) in wanted]
 
 
-def _url_refusal(url: str) -> str | None:
-    return webhook_urls.refusal(url, allow_private=settings.RELAY_WEBHOOKS_ALLOW_PRIVATE_URLS)
-
-
 def _check_url(url: str) -> None:
-    reason = _url_refusal(url)
+    reason = webhook_urls.refusal(url, allow_private=settings.RELAY_WEBHOOKS_ALLOW_PRIVATE_URLS)
     if reason is not None:
         raise Invalid.at(["body", "url"], reason, "value_error.url_refused")
 
@@ -161,44 +159,65 @@ class Outcome:
         return self.response_status is not None and 200 <= self.response_status < 300
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    # A redirect could lead anywhere, past the address check: it counts as the response.
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
+class _PinnedConnection(http.client.HTTPConnection):
+    """Connects to an address the SSRF guard checked, never to a fresh DNS answer (rebinding),
+    while the Host header still names the URL's host and port. http.client follows no
+    redirects: a 3xx is the answer, since it could lead past the check."""
+
+    def __init__(self, target: webhook_urls.Target, *, timeout_s: float) -> None:
+        super().__init__(target.host, target.port, timeout=timeout_s)
+        self.target = target
+
+    def connect(self) -> None:
+        failure = OSError(f"No address of {self.target.host} to connect to")
+        for address in self.target.addresses:  # in the resolver's order, as urllib would
+            try:
+                self.sock = socket.create_connection((address, self.target.port), self.timeout)
+                return
+            except OSError as error:
+                failure = error
+        raise failure
 
 
-_opener = urllib.request.build_opener(_NoRedirects)
+class _PinnedTLSConnection(_PinnedConnection):
+    """The same, over TLS: SNI and the certificate check use the URL's host, not the address."""
+
+    default_port = 443  # the Host header leaves out the default port
+
+    def connect(self) -> None:
+        super().connect()
+        context = ssl.create_default_context()
+        self.sock = context.wrap_socket(self.sock, server_hostname=self.target.host)
 
 
 def _post(webhook: Webhook, payload: dict[str, Any], delivery_id: str) -> Outcome:
-    refusal = _url_refusal(webhook.url)
-    if refusal is not None:
-        return Outcome(error=refusal)
+    try:
+        target = webhook_urls.target(
+            webhook.url, allow_private=settings.RELAY_WEBHOOKS_ALLOW_PRIVATE_URLS
+        )
+    except webhook_urls.RefusedUrl as refused:
+        return Outcome(error=str(refused))
     body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-    request = urllib.request.Request(
-        webhook.url,
-        data=body,
-        method="POST",
-        headers={
-            "Content-Type": "application/json",
-            "User-Agent": USER_AGENT,
-            webhook_signing.SIGNATURE_HEADER: webhook_signing.signature_header(
-                webhook.secret, body
-            ),
-            "Relay-Event-Id": payload["id"],
-            "Relay-Event-Type": payload["type"],
-            "Relay-Delivery-Id": delivery_id,
-        },
-    )
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        webhook_signing.SIGNATURE_HEADER: webhook_signing.signature_header(webhook.secret, body),
+        "Relay-Event-Id": payload["id"],
+        "Relay-Event-Type": payload["type"],
+        "Relay-Delivery-Id": delivery_id,
+    }
+    connection_class = _PinnedTLSConnection if target.scheme == "https" else _PinnedConnection
+    connection = connection_class(target, timeout_s=settings.RELAY_WEBHOOK_TIMEOUT_S)
     started = time.perf_counter()
     try:
-        with _opener.open(request, timeout=settings.RELAY_WEBHOOK_TIMEOUT_S) as response:
-            status, text = response.status, response.read(RESPONSE_EXCERPT_CHARS)
-    except urllib.error.HTTPError as error:  # a 3xx, 4xx or 5xx answer
-        status, text = error.code, error.read(RESPONSE_EXCERPT_CHARS)
-    except (OSError, ValueError) as error:  # refused, timed out, TLS, a malformed URL
+        connection.request("POST", target.path, body=body, headers=headers)
+        response = connection.getresponse()
+        status, text = response.status, response.read(RESPONSE_EXCERPT_CHARS)
+    except (OSError, ValueError, http.client.HTTPException) as error:  # refused, timed out, TLS
         duration_ms = round((time.perf_counter() - started) * 1000)
         return Outcome(error=f"{type(error).__name__}: {error}", duration_ms=duration_ms)
+    finally:
+        connection.close()
     duration_ms = round((time.perf_counter() - started) * 1000)
     return Outcome(status, text.decode("utf-8", "replace"), "", duration_ms)
 

@@ -1,8 +1,9 @@
-"""The SSRF guard: a webhook URL resolving to anything but a public address is refused."""
+"""The SSRF guard: a webhook URL resolving to anything but a public address is refused, and a
+delivery's target keeps the addresses that were checked."""
 
 import pytest
 
-from tenants.webhook_urls import refusal
+from tenants.webhook_urls import RefusedUrl, Target, refusal, target
 
 
 def resolving_to(*addresses: str):
@@ -84,3 +85,62 @@ def test_a_host_that_does_not_resolve_is_refused():
     assert refusal("https://nowhere.invalid/", allow_private=False, resolver=failing) == (
         "The host nowhere.invalid does not resolve."
     )
+
+
+def test_the_target_is_the_checked_answer_of_one_question():
+    questions = []
+
+    def resolver(host, port):
+        questions.append((host, port))
+        return ["93.184.216.34", "2606:2800:220:1:248:1893:25c8:1946"]
+
+    found = target("https://hooks.example.com/relay", allow_private=False, resolver=resolver)
+
+    assert found.addresses == ("93.184.216.34", "2606:2800:220:1:248:1893:25c8:1946")
+    assert questions == [("hooks.example.com", 443)]
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        (
+            "https://Hooks.Example.com/a/b?x=1&y=2#part",
+            Target("https", "hooks.example.com", 443, "/a/b?x=1&y=2", ("93.184.216.34",)),
+        ),
+        (
+            "http://hooks.example.com:8080",
+            Target("http", "hooks.example.com", 8080, "/", ("93.184.216.34",)),
+        ),
+        (
+            "http://[2606:2800:220:1::1]:81/x",
+            Target("http", "2606:2800:220:1::1", 81, "/x", ("93.184.216.34",)),
+        ),
+    ],
+    ids=["https-query-fragment", "no-path", "ipv6-literal"],
+)
+def test_a_target_names_the_scheme_host_port_and_path(url, expected):
+    found = target(url, allow_private=False, resolver=resolving_to("93.184.216.34"))
+
+    assert found == expected
+
+
+def test_a_target_at_a_private_address_is_refused():
+    with pytest.raises(RefusedUrl, match=r"resolves to a private.*\(169\.254\.169\.254\)"):
+        target(
+            "http://hooks.example.com/",
+            allow_private=False,
+            resolver=resolving_to("169.254.169.254"),
+        )
+
+
+def test_private_targets_are_allowed_when_the_install_says_so():
+    found = target(
+        "http://hooks.example.test/", allow_private=True, resolver=resolving_to("127.0.0.1")
+    )
+
+    assert found.addresses == ("127.0.0.1",)
+
+
+def test_a_host_without_addresses_is_no_target_even_when_private_ones_are_allowed():
+    with pytest.raises(RefusedUrl, match=r"The host hooks\.example\.test does not resolve\."):
+        target("http://hooks.example.test/", allow_private=True, resolver=resolving_to())

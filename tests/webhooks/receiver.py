@@ -1,7 +1,8 @@
 """A webhook receiver on 127.0.0.1 for tests: it records every request and answers with the
-statuses it was given, in order (the last one repeats)."""
+statuses it was given, in order (the last one repeats). Given a TLS context, it speaks https."""
 
 import contextlib
+import ssl
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -19,11 +20,14 @@ class Received:
 class Receiver:
     url: str
     statuses: list[int]
+    port: int = 0
     received: list[Received] = field(default_factory=list)
 
 
 @contextlib.contextmanager
-def running_receiver(statuses: Sequence[int] = (200,)) -> Iterator[Receiver]:
+def running_receiver(
+    statuses: Sequence[int] = (200,), *, tls: ssl.SSLContext | None = None
+) -> Iterator[Receiver]:
     receiver = Receiver(url="", statuses=list(statuses))
 
     class Handler(BaseHTTPRequestHandler):
@@ -35,6 +39,8 @@ def running_receiver(statuses: Sequence[int] = (200,)) -> Iterator[Receiver]:
             )
             self.send_response(status)
             self.send_header("Content-Type", "text/plain")
+            if 300 <= status < 400:  # back to itself: a client that follows comes again
+                self.send_header("Location", receiver.url)
             self.end_headers()
             self.wfile.write(f"answered {status}".encode())
 
@@ -42,7 +48,10 @@ def running_receiver(statuses: Sequence[int] = (200,)) -> Iterator[Receiver]:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    receiver.url = f"http://127.0.0.1:{server.server_port}/hooks/relay"
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
+    receiver.port = server.server_port
+    receiver.url = f"{'https' if tls else 'http'}://127.0.0.1:{receiver.port}/hooks/relay"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
