@@ -12,6 +12,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from relay.encryption import is_key, key_from_secret_key
 from relay.logs import logging_config
 from relay.proxies import parse_networks
 from relay.ratelimit import Rate
@@ -55,6 +56,16 @@ def env_rate(name: str, default: str) -> str:
             f"{name} must look like 50/s, 600/min or 1000/hour, got {raw!r}"
         ) from None
     return raw
+
+
+def env_fernet_keys(name: str) -> list[str]:
+    keys = env_list(name, [])
+    for position, key in enumerate(keys, start=1):
+        if not is_key(key):  # a key is a secret: say where it is, never what it is
+            raise ImproperlyConfigured(
+                f"{name}: item {position} is not a Fernet key (32 bytes in url-safe base64)"
+            )
+    return keys
 
 
 def load_or_create_secret_key(data_dir: Path) -> str:
@@ -339,6 +350,13 @@ RELAY_WEBHOOKS_ALLOW_PRIVATE_URLS = env_bool("RELAY_WEBHOOKS_ALLOW_PRIVATE_URLS"
 RELAY_WEBHOOK_MAX_ATTEMPTS = env_int("RELAY_WEBHOOK_MAX_ATTEMPTS", 10)
 RELAY_WEBHOOK_RETRY_BASE_S = env_int("RELAY_WEBHOOK_RETRY_BASE_S", 30)
 RELAY_WEBHOOK_TIMEOUT_S = env_int("RELAY_WEBHOOK_TIMEOUT_S", 10)
+# Webhook signing secrets are stored encrypted with the first of these keys and read with any, so
+# keys can be rotated (`manage.py rotate_webhook_secrets_key`). The key derived from SECRET_KEY
+# always comes last (alone when the variable is unset), so moving off it is one rotation.
+RELAY_WEBHOOK_SECRET_KEYS = [
+    *env_fernet_keys("RELAY_WEBHOOK_SECRET_KEYS"),
+    key_from_secret_key(SECRET_KEY),
+]
 # In-process worker threads for `serve` (embedded mode); 0 means workers run as their own processes.
 RELAY_EMBEDDED_WORKER_THREADS = env_int("RELAY_EMBEDDED_WORKER_THREADS", 0 if REDIS_URL else 2)
 

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from relay.encryption import SecretBox
 from relay.models import TimestampedModel
 
 
@@ -88,14 +89,20 @@ class EventType(models.TextChoices):
 PING_EVENT = "ping"  # sent only by POST /webhooks/{id}/ping, to every webhook whatever its events
 
 
+def webhook_secret_box() -> SecretBox:
+    return SecretBox(settings.RELAY_WEBHOOK_SECRET_KEYS)
+
+
 class Webhook(TimestampedModel):
-    """A tenant's endpoint for events, signed with its own secret (kept in clear: it signs)."""
+    """A tenant's endpoint for events, signed with its own secret. Signing needs the secret
+    itself, so it is stored encrypted under RELAY_WEBHOOK_SECRET_KEYS (a Fernet token in
+    `encrypted_secret`) and read and written in clear through `signing_secret`."""
 
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="webhooks")
     url = models.URLField(max_length=2000)
     events = models.JSONField(default=list)
     description = models.CharField(max_length=500, blank=True)
-    secret = models.CharField(max_length=100)
+    encrypted_secret = models.CharField(max_length=255)
     is_active = models.BooleanField(default=True)
 
     class Meta:
@@ -105,6 +112,16 @@ class Webhook(TimestampedModel):
 
     def __str__(self) -> str:
         return self.url
+
+    @property
+    def signing_secret(self) -> str:
+        """The secret in clear. Raises relay.encryption.Undecryptable when no configured key
+        opens it (the key that encrypted it was removed)."""
+        return webhook_secret_box().decrypt(self.encrypted_secret)
+
+    @signing_secret.setter
+    def signing_secret(self, secret: str) -> None:
+        self.encrypted_secret = webhook_secret_box().encrypt(secret)
 
 
 class WebhookDelivery(TimestampedModel):

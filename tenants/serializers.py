@@ -94,7 +94,8 @@ class WebhookSerializer(serializers.ModelSerializer):
 
 class CreatedWebhookSerializer(WebhookSerializer):
     secret = serializers.CharField(
-        help_text="Signs every delivery (Relay-Signature). Shown only in this response."
+        source="signing_secret",
+        help_text="Signs every delivery (Relay-Signature). Shown only in this response.",
     )
 
     class Meta(WebhookSerializer.Meta):

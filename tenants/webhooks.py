@@ -26,9 +26,17 @@ from django.utils import timezone
 from rest_framework.renderers import JSONRenderer
 
 from relay.api.fields import utc_datetime_text
+from relay.encryption import Undecryptable
 from relay.errors import Invalid
 from tenants import webhook_signing, webhook_urls
-from tenants.models import PING_EVENT, EventType, Tenant, Webhook, WebhookDelivery
+from tenants.models import (
+    PING_EVENT,
+    EventType,
+    Tenant,
+    Webhook,
+    WebhookDelivery,
+    webhook_secret_box,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +46,11 @@ USER_AGENT = "Relay-Webhooks/1.0"
 STUCK_SENDING_AFTER = timedelta(minutes=5)
 # A pending delivery this far past its time lost its queue message.
 OVERDUE_AFTER = timedelta(minutes=1)
+UNREADABLE_SECRET = (
+    "The webhook's signing secret cannot be decrypted with the server's keys "
+    "(RELAY_WEBHOOK_SECRET_KEYS lost the key it was encrypted with); nothing was sent. Restore "
+    "that key, or delete the webhook and make it again."
+)
 
 
 def ordered_events(events: Iterable[str]) -> list[str]:
@@ -61,7 +74,7 @@ def create_webhook(
         url=url,
         events=ordered_events(events),
         description=description,
-        secret=webhook_signing.new_secret(),
+        signing_secret=webhook_signing.new_secret(),  # stored encrypted
     )
     logger.info("webhook %s created for tenant %s", webhook.pk, tenant.pk)
     return webhook
@@ -77,6 +90,28 @@ def update_webhook(*, webhook: Webhook, **changes: Any) -> Webhook:
     webhook.save(update_fields=[*changes, "updated_at"])
     logger.info("webhook %s changed: %s", webhook.pk, ", ".join(sorted(changes)))
     return webhook
+
+
+def rotate_secrets_key() -> tuple[int, int]:
+    """Encrypts every webhook's secret again with the first of RELAY_WEBHOOK_SECRET_KEYS. Returns
+    how many were encrypted again and how many no key decrypts (those are left as they are).
+    Idempotent, and safe beside running workers: a secret never changes once made."""
+    box = webhook_secret_box()
+    rotated = unreadable = 0
+    for webhook_id, token in Webhook.objects.values_list("pk", "encrypted_secret").iterator():
+        try:
+            fresh = box.rotate(token)
+        except Undecryptable:
+            unreadable += 1
+            logger.warning("webhook %s: no key decrypts its signing secret", webhook_id)
+            continue
+        rotated += Webhook.objects.filter(pk=webhook_id, encrypted_secret=token).update(
+            encrypted_secret=fresh
+        )
+    logger.info(
+        "webhook secrets: %d encrypted with the first key, %d unreadable", rotated, unreadable
+    )
+    return rotated, unreadable
 
 
 def delete_webhook(*, webhook: Webhook) -> None:
@@ -192,6 +227,10 @@ class _PinnedTLSConnection(_PinnedConnection):
 
 def _post(webhook: Webhook, payload: dict[str, Any], delivery_id: str) -> Outcome:
     try:
+        secret = webhook.signing_secret
+    except Undecryptable:
+        return Outcome(error=UNREADABLE_SECRET)
+    try:
         target = webhook_urls.target(
             webhook.url, allow_private=settings.RELAY_WEBHOOKS_ALLOW_PRIVATE_URLS
         )
@@ -201,7 +240,7 @@ def _post(webhook: Webhook, payload: dict[str, Any], delivery_id: str) -> Outcom
     headers = {
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
-        webhook_signing.SIGNATURE_HEADER: webhook_signing.signature_header(webhook.secret, body),
+        webhook_signing.SIGNATURE_HEADER: webhook_signing.signature_header(secret, body),
         "Relay-Event-Id": payload["id"],
         "Relay-Event-Type": payload["type"],
         "Relay-Delivery-Id": delivery_id,

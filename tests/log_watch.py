@@ -1,11 +1,15 @@
 """Watches everything the suite logs for key material, so no test's code path can leak a key.
 
-The watcher sees records before the console's redaction filter (relay.logs.RedactSecrets), so it
-catches code that logs a key even where the filter would have hidden it.
+It looks for API keys, webhook secrets and the configured encryption keys
+(RELAY_WEBHOOK_SECRET_KEYS). It sees records before the console's redaction filter
+(relay.logs.RedactSecrets), so it catches code that logs a key even where the filter would have
+hidden it.
 """
 
 import logging
 import re
+
+from django.conf import settings
 
 from relay.logs import JsonFormatter
 
@@ -26,5 +30,8 @@ class KeyMaterialWatcher(logging.Handler):
             line = self.format(record)
         except Exception:  # a record that cannot format is not a leak; the console shows it
             return
-        if KEY_MATERIAL.search(line):
+        # The keys are read per line: tests change them through the `settings` fixture.
+        if KEY_MATERIAL.search(line) or any(
+            key in line for key in settings.RELAY_WEBHOOK_SECRET_KEYS
+        ):
             self.leaks.append(line)

@@ -5,7 +5,10 @@ import subprocess
 import sys
 
 import pytest
+from cryptography.fernet import Fernet
 from django.db import connection
+
+from relay.encryption import key_from_secret_key
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -90,6 +93,7 @@ def test_the_connection_age_comes_from_the_environment(tmp_path):
         ("RELAY_LOG_FORMAT", "xml"),
         ("RELAY_PAGE_SIZE", "9999"),
         ("RELAY_DB_CONN_MAX_AGE_S", "forever"),
+        ("RELAY_WEBHOOK_SECRET_KEYS", "not-a-fernet-key"),
     ],
 )
 def test_malformed_values_stop_start_up_with_a_clear_message(tmp_path, name, value):
@@ -106,3 +110,34 @@ def test_the_suite_runs_on_the_database_ci_asked_for(db):
         assert connection.vendor == expected
     else:
         assert connection.vendor in {"sqlite", "postgresql"}
+
+
+PRINT_WEBHOOK_SECRET_KEYS = (
+    "from django.conf import settings; print(*settings.RELAY_WEBHOOK_SECRET_KEYS)"
+)
+
+
+def test_webhook_secrets_are_encrypted_with_the_listed_keys_then_one_from_the_secret_key(tmp_path):
+    first, second = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+
+    unset = load_settings(tmp_path, PRINT_WEBHOOK_SECRET_KEYS, RELAY_SECRET_KEY="s" * 50)
+    listed = load_settings(
+        tmp_path,
+        PRINT_WEBHOOK_SECRET_KEYS,
+        RELAY_SECRET_KEY="s" * 50,
+        RELAY_WEBHOOK_SECRET_KEYS=f"{first}, {second}",
+    )
+
+    assert unset.stdout.split() == [key_from_secret_key("s" * 50)]
+    assert listed.stdout.split() == [first, second, key_from_secret_key("s" * 50)]
+
+
+def test_a_malformed_webhook_secret_key_is_not_repeated_in_the_error(tmp_path):
+    almost = Fernet.generate_key().decode()[:-2]
+
+    result = load_settings(
+        tmp_path, RELAY_WEBHOOK_SECRET_KEYS=f"{Fernet.generate_key().decode()},{almost}"
+    )
+
+    assert "RELAY_WEBHOOK_SECRET_KEYS: item 2 is not a Fernet key" in result.stderr
+    assert almost not in result.stderr

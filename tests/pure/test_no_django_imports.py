@@ -30,6 +30,7 @@ PURE_MODULES = [
     "annotations.label_formats",
     "annotations.page_anchors",
     "relay.ratelimit",
+    "relay.encryption",
     "tenants.webhook_signing",
     "tenants.webhook_urls",
 ]
