@@ -1,6 +1,7 @@
 """The model file round trip and chunked prediction."""
 
 import io
+import json
 
 import numpy as np
 import pytest
@@ -23,9 +24,9 @@ from training.ml.network import Detector, NetworkConfig
 TYPES = ("click", "dropout", "long_pause")
 
 
-def make_model(*, recipe=None, hidden_size=16):
+def make_model(*, recipe=None, hidden_size=16, members=2):
     torch.manual_seed(0)
-    config = NetworkConfig(hidden_size=hidden_size, num_types=len(TYPES))
+    config = NetworkConfig(hidden_size=hidden_size, num_types=len(TYPES), members=members)
     network = Detector(config)
     network.eval()
     metadata = ModelMetadata(
@@ -55,6 +56,34 @@ def test_metadata_from_before_the_shortest_events_reads_as_having_none():
     del data["shortest_events_ms"]
 
     assert ModelMetadata.from_dict(data).shortest_events_ms == {}
+
+
+def test_the_ensemble_predicts_the_mean_of_its_members_logits():
+    model = make_model(members=3)
+    inputs = torch.randn(1, model.network.config.input_size + 2, 400)
+
+    with torch.no_grad():
+        mean = model.network.member_logits(inputs).mean(dim=0)
+        torch.testing.assert_close(model.network(inputs), mean)
+
+
+def test_a_model_file_from_before_ensembles_loads_as_one_member():
+    model = make_model(members=1)
+    payload = torch.load(io.BytesIO(save_model(model)), weights_only=True)
+    payload["state_dict"] = {
+        name.removeprefix("members.0."): tensor for name, tensor in payload["state_dict"].items()
+    }
+    metadata = json.loads(payload["metadata"])
+    del metadata["network"]["members"]
+    payload["metadata"] = json.dumps(metadata)
+    old_file = io.BytesIO()
+    torch.save(payload, old_file)
+    stored = features(800, seed=4)
+
+    loaded = load_model(old_file.getvalue())
+
+    assert loaded.metadata.network.members == 1
+    np.testing.assert_array_equal(predict(loaded, stored), predict(model, stored))
 
 
 def test_a_model_file_can_be_written_to_and_read_from_a_file_object(tmp_path):

@@ -7,7 +7,7 @@ import torch
 
 from tests.pure.test_training_data import features
 from training.ml.data import LabelledFile
-from training.ml.loop import TrainingCancelled, TrainingConfig, train
+from training.ml.loop import TrainingCancelled, TrainingConfig, WeightAverage, train
 from training.ml.model_file import load_model, predict, save_model
 from training.ml.network import NetworkConfig
 
@@ -128,3 +128,46 @@ def test_should_stop_ends_training_within_one_batch():
         )
 
     assert len(batches) == 3
+
+
+def averaged_zeros_and_network_of_ones(decay):
+    """A weight average at all zeros of a network whose weights are all ones."""
+    network = torch.nn.Linear(2, 1)
+    average = WeightAverage(network, decay=decay)
+    with torch.no_grad():
+        network.weight.fill_(1.0)
+        average.network.weight.fill_(0.0)
+    return network, average
+
+
+def test_the_weight_average_moves_a_step_of_one_minus_decay_toward_the_network():
+    network, average = averaged_zeros_and_network_of_ones(decay=0.9)
+    average.updates = 100  # past the warm-up, where the decay is smaller
+
+    average.update(network)
+
+    assert average.network.weight.detach().flatten().tolist() == pytest.approx([0.1, 0.1])
+
+
+def test_the_first_updates_of_the_weight_average_follow_the_network_closely():
+    network, average = averaged_zeros_and_network_of_ones(decay=0.999)
+
+    average.update(network)  # decay (1 + 1) / (10 + 1), not 0.999
+
+    assert average.network.weight.detach().flatten().tolist() == pytest.approx([9 / 11, 9 / 11])
+
+
+def test_training_keeps_the_averaged_weights_unless_told_not_to():
+    torch.set_num_threads(1)
+    stored = synthetic_files(1)[0].features
+    averaged = train(synthetic_files(), artifact_types=TYPES, config=CONFIG, device="cpu")
+    last_step = train(
+        synthetic_files(),
+        artifact_types=TYPES,
+        config=TrainingConfig(**{**CONFIG.__dict__, "weight_average_decay": 0.0}),
+        device="cpu",
+    )
+
+    assert averaged.history[0]["train_loss"] == last_step.history[0]["train_loss"]
+    assert not np.array_equal(predict(averaged.model, stored), predict(last_step.model, stored))
+    assert averaged.model.metadata.training["config"]["weight_average_decay"] == 0.995

@@ -10,7 +10,10 @@ run (tests/pure/test_training_checkpoints.py).
 
 Each epoch is one pass over all training audio, in windows sampled so that short, rare events
 are seen often; the loss is per-frame, per-type binary cross-entropy with a positive weight per
-type (artifact frames are rare). The epoch with the best validation macro event-F1 (then the
+type (artifact frames are rare). What is validated and kept is an exponential moving average of
+the weights (`weight_average_decay`), not the weights of the last step: the last step's weights
+move with each batch, so the epoch that validates best, and the model kept, would be chosen partly
+by chance. The epoch whose averaged weights have the best validation macro event-F1 (then the
 lowest validation loss) is kept.
 """
 
@@ -57,7 +60,7 @@ logger = logging.getLogger(__name__)
 EpochCallback = Callable[[int, float, float, float | None], None]
 ProgressCallback = Callable[[float], None]
 ResumeCallback = Callable[[int, list[dict[str, Any]]], None]
-CHECKPOINT_FORMAT = "relay-checkpoint-1"
+CHECKPOINT_FORMAT = "relay-checkpoint-2"  # 2: with the weight average
 
 
 class CheckpointStore(Protocol):
@@ -88,6 +91,9 @@ class TrainingConfig:
     # probability up, and the chosen thresholds past the range they may take.
     max_positive_weight: float = 4.0
     weight_decay: float = 1e-4
+    # Per optimizer step; 0.995 averages over about two epochs of the quickstart's data. 0 keeps
+    # the last step's weights.
+    weight_average_decay: float = 0.995
     augmentation: Augmentation | None = field(default_factory=Augmentation)
     network: NetworkConfig | None = None  # None: the default for the types
 
@@ -107,6 +113,35 @@ class TrainingResult:
     seconds: float
     # The validation files' false positives and false negatives under the chosen thresholds.
     errors: list[metrics.ValidationMistake] = field(default_factory=list)
+
+
+class WeightAverage:
+    """An exponential moving average of a network's weights and BatchNorm statistics, in a copy of
+    the network. The decay is smaller for the first updates ((1 + n) / (10 + n)), so the average
+    does not carry the random initial weights for long."""
+
+    def __init__(self, network: nn.Module, decay: float) -> None:
+        self.network = copy.deepcopy(network)
+        self.decay = decay
+        self.updates = 0
+
+    def update(self, network: nn.Module) -> None:
+        self.updates += 1
+        decay = min(self.decay, (1 + self.updates) / (10 + self.updates))
+        current = network.state_dict()
+        with torch.no_grad():
+            for name, averaged in self.network.state_dict().items():
+                if averaged.is_floating_point():
+                    averaged.lerp_(current[name], 1.0 - decay)
+                else:  # BatchNorm's batch counter
+                    averaged.copy_(current[name])
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"network": self.network.state_dict(), "updates": self.updates}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.network.load_state_dict(state["network"])
+        self.updates = state["updates"]
 
 
 def seed_everything(seed: int) -> None:
@@ -198,7 +233,14 @@ def train(
         annotation_set_hash=annotation_set_hash,
         shortest_events_ms=shortest_events_ms(files, artifact_types),
     )
-    model = DetectorModel(network=network, metadata=metadata)
+    average = (
+        WeightAverage(network, config.weight_average_decay)
+        if config.weight_average_decay > 0
+        else None
+    )
+    # What is validated, kept and returned: the averaged weights, or the trained ones.
+    kept = average.network if average is not None else network
+    model = DetectorModel(network=kept, metadata=metadata)
     logger.info(
         "training %d parameters on %d files (%d held out) for %d epochs on %s",
         parameter_count(network),
@@ -220,6 +262,8 @@ def train(
         optimizer.load_state_dict(resumed["optimizer"])
         scheduler.load_state_dict(resumed["scheduler"])
         _restore_random_states(resumed["random"], rng)
+        if average is not None:
+            average.load_state_dict(resumed["average"])
         history = resumed["history"]
         best = (tuple(resumed["best_key"]), resumed["best_epoch"], resumed["best_network"])
         done_batches = resumed["done_batches"]
@@ -252,15 +296,18 @@ def train(
                 rng=rng,
             )
             inputs, targets, mask = inputs.to(device), targets.to(device), mask.to(device)
-            logits = network(inputs)  # (batch, types, frames)
-            frame_loss = loss_function(logits, targets) * mask
-            loss = frame_loss.sum() / (mask.sum() * len(artifact_types))
+            # Each member learns on its own; their average is what is validated.
+            logits = network.member_logits(inputs)  # (members, batch, types, frames)
+            frame_loss = loss_function(logits, targets.expand_as(logits)) * mask
+            loss = frame_loss.sum() / (mask.sum() * len(artifact_types) * len(logits))
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             nn.utils.clip_grad_norm_(network.parameters(), 5.0)
             optimizer.step()
             if scheduler.last_epoch < scheduler.total_steps - 1:
                 scheduler.step()
+            if average is not None:
+                average.update(network)
             losses.append(float(loss.detach()))
             done_batches += 1
             if on_progress is not None:
@@ -281,7 +328,7 @@ def train(
             -(validation["loss"] if validation["loss"] is not None else -epoch),
         )
         if best is None or key > best[0]:
-            best = (key, epoch, copy.deepcopy(network.state_dict()))
+            best = (key, epoch, copy.deepcopy(kept.state_dict()))
         if checkpoints is not None:
             checkpoints.write(
                 _checkpoint_bytes(
@@ -289,6 +336,7 @@ def train(
                     epoch=epoch,
                     done_batches=done_batches,
                     network=network,
+                    average=average,
                     optimizer=optimizer,
                     scheduler=scheduler,
                     rng=rng,
@@ -300,10 +348,10 @@ def train(
             on_epoch(epoch, 100.0 * epoch / config.epochs, train_loss, validation["loss"])
     if best is None:
         raise ValueError("Training needs at least one epoch")
-    network.load_state_dict(best[2])
-    network.eval()
+    kept.load_state_dict(best[2])
+    kept.eval()
     chosen = _validate(model, validation_files, artifact_types, loss_function, choose=True)
-    shifts = _centre_thresholds(network, [chosen["thresholds"][name] for name in artifact_types])
+    shifts = _centre_thresholds(kept, [chosen["thresholds"][name] for name in artifact_types])
     # After centring every chosen threshold is 0.5; choosing again would only add noise.
     final = _validate(model, validation_files, artifact_types, loss_function, choose=False)
     thresholds = final["thresholds"]
@@ -398,6 +446,7 @@ def _checkpoint_bytes(
     epoch: int,
     done_batches: int,
     network: nn.Module,
+    average: WeightAverage | None,
     optimizer: torch.optim.Optimizer,
     scheduler: Any,
     rng: np.random.Generator,
@@ -412,6 +461,7 @@ def _checkpoint_bytes(
             "epoch": epoch,
             "done_batches": done_batches,
             "network": network.state_dict(),
+            "average": average.state_dict() if average is not None else None,
             "optimizer": optimizer.state_dict(),
             "scheduler": scheduler.state_dict(),
             "random": _random_states(rng),
@@ -451,7 +501,8 @@ def _centre_thresholds(network: Detector, thresholds: Sequence[float]) -> list[f
     (logits subtracted)."""
     shifts = [math.log(t / (1.0 - t)) for t in thresholds]
     with torch.no_grad():
-        network.head.bias -= torch.tensor(shifts, device=network.head.bias.device)
+        for head in network.heads:  # the members' mean logit moves by the same shift
+            head.bias -= torch.tensor(shifts, device=head.bias.device)
     return shifts
 
 
@@ -462,7 +513,8 @@ def _start_at_prior(network: Detector, prepared: Sequence[Any], weight: torch.Te
     frames = sum(len(file.targets) for file in prepared)
     prior = np.clip(positives * weight.cpu().numpy() / max(frames, 1), 1e-4, 0.5)
     with torch.no_grad():
-        network.head.bias.copy_(torch.from_numpy(np.log(prior / (1 - prior))).float())
+        for head in network.heads:
+            head.bias.copy_(torch.from_numpy(np.log(prior / (1 - prior))).float())
 
 
 def _positive_weights(prepared: Sequence[Any], max_weight: float) -> torch.Tensor:

@@ -138,11 +138,18 @@ def load_model(
         )
     network = Detector(metadata.network)
     try:
-        network.load_state_dict(payload["state_dict"])
+        network.load_state_dict(_ensemble_state(payload["state_dict"]))
     except RuntimeError as error:
         raise ModelFileError(f"The model's weights do not fit its network: {error}") from error
     network.to(device).eval()
     return DetectorModel(network=network, metadata=metadata)
+
+
+def _ensemble_state(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Model files from before ensembles hold one network's weights: they are member 0's."""
+    if any(name.startswith("members.") for name in state):
+        return state
+    return {f"members.0.{name}": tensor for name, tensor in state.items()}
 
 
 def _chunks(frames: int, chunk_frames: int) -> Iterator[tuple[int, int]]:

@@ -10,6 +10,10 @@ more) from a natural one (up to 350 ms) and a pause from the silence at a file's
 with silence 0.6 s either side is in a long pause however long it is, so a wider field would
 only add context frames to every training window. There is no recurrence, so inference is a
 few matrix products per frame and runs in chunks.
+
+A detector is an ensemble of `members` such networks trained side by side on the same batches
+from different initial weights, whose logits are averaged: one network's choices (which epoch
+validates best, where a threshold falls) move with its seed, and the average moves less.
 """
 
 from collections.abc import Sequence
@@ -42,6 +46,8 @@ class NetworkConfig:
     # Of each residual block's activations, in training only: without it the network fits its
     # training files and the validation loss rises after a few epochs.
     dropout: float = 0.1
+    # Networks averaged; model files from before ensembles have one.
+    members: int = 2
 
     @property
     def receptive_field(self) -> int:
@@ -66,6 +72,7 @@ class NetworkConfig:
         values = dict(data)
         values["dilations"] = tuple(values["dilations"])
         values["stutter_lags"] = tuple(values["stutter_lags"])
+        values.setdefault("members", 1)
         return cls(**values)
 
 
@@ -91,7 +98,9 @@ class ResidualBlock(nn.Module):
         return x + self.mix(self.dropout(torch.relu(self.norm(self.dilated(x)))))
 
 
-class Detector(nn.Module):
+class Member(nn.Module):
+    """One network of the ensemble."""
+
     def __init__(self, config: NetworkConfig) -> None:
         super().__init__()
         self.config = config
@@ -131,13 +140,37 @@ class Detector(nn.Module):
         return self.head(torch.relu(self.fine(x)))
 
 
+class Detector(nn.Module):
+    """The ensemble: `config.members` networks whose logits are averaged."""
+
+    def __init__(self, config: NetworkConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.members = nn.ModuleList(Member(config) for _ in range(config.members))
+
+    @property
+    def heads(self) -> list[nn.Conv1d]:
+        """Each member's output layer, whose biases place the thresholds."""
+        return [member.head for member in self.members]
+
+    def member_logits(self, inputs: torch.Tensor) -> torch.Tensor:
+        """(members, batch, types, frames): what each member is trained on."""
+        return torch.stack([member(inputs) for member in self.members])
+
+    def forward(self, inputs: torch.Tensor) -> torch.Tensor:
+        """inputs as Member's -> the members' mean logits (batch, types, frames)."""
+        if len(self.members) == 1:
+            return self.members[0](inputs)
+        return self.member_logits(inputs).mean(dim=0)
+
+
 def parameter_count(network: nn.Module) -> int:
     return sum(parameter.numel() for parameter in network.parameters())
 
 
 def multiply_adds_per_frame(config: NetworkConfig) -> int:
     """Multiply-adds per 10 ms output frame (FLOPs are about twice this), derived inputs
-    included."""
+    included, over all members."""
     hidden = config.hidden_size
     derived = len(config.stutter_lags) + 1
     similarity = (derived + 2) * N_MELS
@@ -145,7 +178,8 @@ def multiply_adds_per_frame(config: NetworkConfig) -> int:
     block = config.kernel_size * hidden * hidden + hidden * hidden
     down = 2 * hidden * hidden // 2
     coarse = len(config.dilations) * block // 2
-    return similarity + project + down + coarse + 2 * block + hidden * config.num_types
+    member = similarity + project + down + coarse + 2 * block + hidden * config.num_types
+    return config.members * member
 
 
 @dataclass
