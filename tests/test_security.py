@@ -44,7 +44,7 @@ def settings_in(env: dict[str, str], *names: str) -> list[str]:
 def test_check_deploy_is_clean_with_the_production_environment(tmp_path):
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "DEBUG"],
-        env=production_env(tmp_path),
+        env=production_env(tmp_path, REDIS_URL="redis://127.0.0.1:6379/0"),
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -52,6 +52,19 @@ def test_check_deploy_is_clean_with_the_production_environment(tmp_path):
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_check_deploy_warns_that_without_redis_limits_and_queues_are_per_process(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy"],
+        env=production_env(tmp_path),  # REDIS_URL is the operator's to add
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "(relay.W001) REDIS_URL is not set" in result.stderr + result.stdout
 
 
 def test_the_production_environment_sends_cookies_over_https_only_and_logs_json(tmp_path):
