@@ -10,6 +10,7 @@ import torch
 from datasets.audio.features import DEFAULT_RECIPE
 from datasets.audio.stored_features import StoredFeatures
 from tests.pure.test_training_data import features, labelled
+from training.ml import model_file
 from training.ml.data import input_statistics
 from training.ml.model_file import (
     DetectorModel,
@@ -97,6 +98,28 @@ def test_a_model_file_can_be_written_to_and_read_from_a_file_object(tmp_path):
 
     assert loaded.metadata.thresholds == {"click": 0.3, "dropout": 0.5, "long_pause": 0.7}
     assert loaded.metadata.annotation_set_hash == "sha256:abc"
+
+
+def test_padding_chunks_to_a_fixed_step_leaves_the_probabilities_as_they_are(monkeypatch):
+    model = make_model()
+    stored = features(1234, seed=6)
+    padded = predict(model, stored)
+
+    monkeypatch.setattr(model_file, "WIDTH_STEP_FRAMES", 2)  # the least: even widths
+
+    np.testing.assert_array_equal(predict(model, stored), padded)
+
+
+def test_files_of_many_lengths_reach_the_network_in_few_shapes():
+    model = make_model()
+    widths = set()
+    model.network.register_forward_pre_hook(lambda _, inputs: widths.add(inputs[0].shape[-1]))
+
+    for frames in range(500, 1500, 37):
+        predict(model, features(frames, seed=frames))
+
+    assert len(widths) <= 9
+    assert all(width % model_file.WIDTH_STEP_FRAMES == 0 for width in widths)
 
 
 @pytest.mark.parametrize("chunk_frames", [50, 333, 1000], ids=["tiny", "odd", "bigger"])

@@ -31,6 +31,10 @@ from training.ml.network import Detector, NetworkConfig
 
 FILE_FORMAT = "relay-detector-1"
 CHUNK_FRAMES = 6_000  # 60 s of frames per network call: memory stays flat for an hour of audio
+# A chunk's input is padded to a multiple of this many frames. torch's CPU convolutions keep a
+# compiled plan per input shape, and a worker that saw every file length kept one for each: its
+# memory grew by half a megabyte a file. Padding past the context never reaches a kept output.
+WIDTH_STEP_FRAMES = 128
 
 
 class ModelFileError(ValueError):
@@ -152,6 +156,10 @@ def _ensemble_state(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     return {f"members.0.{name}": tensor for name, tensor in state.items()}
 
 
+def _padded_width(frames: int) -> int:
+    return -(-frames // WIDTH_STEP_FRAMES) * WIDTH_STEP_FRAMES
+
+
 def _chunks(frames: int, chunk_frames: int) -> Iterator[tuple[int, int]]:
     for start in range(0, frames, chunk_frames):
         yield start, min(frames, start + chunk_frames)
@@ -178,7 +186,7 @@ def predict_logits(
         with torch.inference_mode():
             for start, end in _chunks(frames, chunk_frames):
                 lo, hi = max(0, start - context), min(frames, end + context)
-                width = end - start + 2 * context
+                width = _padded_width(end - start + 2 * context)
                 padded = np.zeros((width, INPUT_SIZE + POSITION_CHANNELS), np.float32)
                 offset = lo - (start - context)
                 padded[offset : offset + hi - lo, :INPUT_SIZE] = normalized_inputs(
