@@ -33,6 +33,11 @@ def create_webhook(api_client, url: str, events=("audio.ready",), **extra) -> di
     return response.json()
 
 
+def ping(api_client, webhook: dict) -> dict:
+    """POST /webhooks/{id}/ping: the delivery it made, as the API reports it."""
+    return api_client.post(f"{WEBHOOKS_URL}/{webhook['id']}/ping").json()
+
+
 @pytest.fixture
 def run_webhook_queue(django_capture_on_commit_callbacks) -> Callable[[], list[Message]]:
     """Runs every message on the webhooks queue and its delay queue, in order, as a worker

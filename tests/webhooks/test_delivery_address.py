@@ -5,7 +5,7 @@ import socket
 
 import pytest
 
-from tests.webhooks.conftest import WEBHOOKS_URL, assert_signed, create_webhook
+from tests.webhooks.conftest import assert_signed, create_webhook, ping
 from tests.webhooks.receiver import running_receiver
 from tests.webhooks.tls import server_context, write_certificate
 
@@ -56,10 +56,6 @@ def connections(monkeypatch) -> list[tuple[str, int]]:
 
     monkeypatch.setattr(socket, "create_connection", create_connection)
     return made
-
-
-def ping(api_client, webhook: dict) -> dict:
-    return api_client.post(f"{WEBHOOKS_URL}/{webhook['id']}/ping").json()
 
 
 def test_a_delivery_connects_to_the_address_the_check_approved(

@@ -12,7 +12,7 @@ from django.db.migrations.executor import MigrationExecutor
 from relay.encryption import SecretBox
 from tenants import webhooks
 from tenants.models import EventType, Webhook, WebhookDelivery
-from tests.webhooks.conftest import WEBHOOKS_URL, assert_signed, create_webhook
+from tests.webhooks.conftest import assert_signed, create_webhook, ping
 
 OLD_KEY = Fernet.generate_key().decode()
 NEW_KEY = Fernet.generate_key().decode()
@@ -26,10 +26,6 @@ def stored_secret(webhook_id: str) -> str:
         )
         [(value,)] = cursor.fetchall()
     return value
-
-
-def ping(api_client, webhook: dict) -> dict:
-    return api_client.post(f"{WEBHOOKS_URL}/{webhook['id']}/ping").json()
 
 
 def rotate() -> str:

@@ -5,7 +5,7 @@ import pytest
 from tenants.models import Webhook
 from tests.conftest import client_with_key
 from tests.factories import make_api_key
-from tests.webhooks.conftest import WEBHOOKS_URL, assert_signed, create_webhook
+from tests.webhooks.conftest import WEBHOOKS_URL, assert_signed, create_webhook, ping
 from tests.webhooks.receiver import running_receiver
 
 
@@ -135,7 +135,7 @@ def test_a_ping_to_a_failing_endpoint_reports_its_answer(api_client, private_url
     with running_receiver([500]) as failing:
         created = create_webhook(api_client, failing.url)
 
-        delivery = api_client.post(f"{WEBHOOKS_URL}/{created['id']}/ping").json()
+        delivery = ping(api_client, created)
 
     assert (delivery["status"], delivery["response_status"]) == ("failed", 500)
     assert delivery["response_body"] == "answered 500"
@@ -145,7 +145,7 @@ def test_a_ping_to_a_failing_endpoint_reports_its_answer(api_client, private_url
 def test_a_ping_to_nobody_reports_the_error(api_client, private_urls_allowed):
     created = create_webhook(api_client, "http://127.0.0.1:9/nobody-listens")
 
-    delivery = api_client.post(f"{WEBHOOKS_URL}/{created['id']}/ping").json()
+    delivery = ping(api_client, created)
 
     assert delivery["status"] == "failed"
     assert delivery["response_status"] is None
@@ -156,7 +156,7 @@ def test_the_address_is_checked_again_at_delivery(api_client, receiver, settings
     created = create_webhook(api_client, receiver.url)
     settings.RELAY_WEBHOOKS_ALLOW_PRIVATE_URLS = False
 
-    delivery = api_client.post(f"{WEBHOOKS_URL}/{created['id']}/ping").json()
+    delivery = ping(api_client, created)
 
     assert delivery["status"] == "failed"
     assert "private, loopback, link-local or reserved" in delivery["error"]
