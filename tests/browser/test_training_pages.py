@@ -165,6 +165,9 @@ def test_training_started_from_the_page_completes_with_its_loss_chart(
     expect(page.locator("#loss-chart .series.train circle")).to_have_count(2)
     expect(page.locator("#loss-chart .series.validation circle")).to_have_count(2)
     expect(page.get_by_test_id("metrics-row-macro")).to_be_visible()
+    expect(page.get_by_test_id("job-epoch")).to_have_text(
+        re.compile(r"^Epoch 2 of 2, best epoch(s 1 and 2|s 2 and 1| [12] for each network)$")
+    )
     expect(page.get_by_test_id("job-cancel")).to_be_hidden()
     trained["job_id"] = page.url.rsplit("/", 1)[1]
     job = training_relay.client().get(f"/training-jobs/{trained['job_id']}")

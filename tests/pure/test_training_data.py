@@ -98,7 +98,7 @@ def test_inputs_do_not_change_with_the_files_gain():
     np.testing.assert_allclose(quiet_inputs, loud_inputs, atol=1e-3)
 
 
-def test_normalisation_comes_from_the_training_files_only():
+def test_normalisation_statistics_come_from_the_files_given():
     files = [labelled(f"f{i}", seed=i) for i in range(3)]
     odd_one = LabelledFile("odd", features(seed=9) * 3, [])
 

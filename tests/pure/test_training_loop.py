@@ -6,8 +6,8 @@ import pytest
 import torch
 
 from tests.pure.test_training_data import features
-from training.ml.data import LabelledFile
-from training.ml.loop import TrainingCancelled, TrainingConfig, WeightAverage, train
+from training.ml.data import LabelledFile, split_by_file
+from training.ml.loop import TrainingCancelled, TrainingConfig, WeightAverage, member_seed, train
 from training.ml.model_file import load_model, predict, save_model
 from training.ml.network import NetworkConfig
 
@@ -76,10 +76,11 @@ def test_the_thresholds_chosen_on_validation_are_moved_to_one_half():
     result = train(synthetic_files(), artifact_types=TYPES, config=CONFIG, device="cpu")
 
     assert result.thresholds == dict.fromkeys(TYPES, 0.5)
-    chosen = result.model.metadata.training["thresholds_before_centring"]
-    assert all(0.2 <= chosen[name] <= 0.8 for name in TYPES)
-    shifts = result.model.metadata.training["logit_shifts"]
-    assert shifts == pytest.approx([np.log(chosen[name] / (1 - chosen[name])) for name in TYPES])
+    for member in result.model.metadata.training["members"]:
+        chosen = member["thresholds_before_centring"]
+        assert all(0.2 <= chosen[name] <= 0.8 for name in TYPES)
+        expected_shifts = [np.log(chosen[name] / (1 - chosen[name])) for name in TYPES]
+        assert member["logit_shifts"] == pytest.approx(expected_shifts)
 
 
 def test_training_is_deterministic_for_a_seed():
@@ -171,3 +172,35 @@ def test_training_keeps_the_averaged_weights_unless_told_not_to():
     assert averaged.history[0]["train_loss"] == last_step.history[0]["train_loss"]
     assert not np.array_equal(predict(averaged.model, stored), predict(last_step.model, stored))
     assert averaged.model.metadata.training["config"]["weight_average_decay"] == 0.995
+
+
+def test_each_network_holds_out_its_own_files_and_the_metrics_come_from_held_out_files():
+    torch.set_num_threads(1)
+    files = synthetic_files()
+
+    result = train(files, artifact_types=TYPES, config=CONFIG, device="cpu")
+
+    members = result.model.metadata.training["members"]
+    held_out = [
+        {
+            labelled.name
+            for labelled in split_by_file(
+                files, validation_split=0.25, artifact_types=TYPES, seed=member["seed"]
+            )[1]
+        }
+        for member in members
+    ]
+    assert len(members) == 2
+    assert held_out[0] != held_out[1]
+    assert [member["validation_files"] for member in members] == [2, 2]
+    assert result.model.metadata.training["validation_files"] == len(held_out[0] | held_out[1])
+    assert {error.file for error in result.errors} <= held_out[0] | held_out[1]
+    assert result.metrics["best_epochs"] == [member["best_epoch"] for member in members]
+    assert result.best_epoch == max(result.metrics["best_epochs"])
+
+
+def test_no_two_seeds_share_a_network():
+    seeds = [member_seed(seed, index) for seed in range(20) for index in range(3)]
+
+    assert len(set(seeds)) == len(seeds)
+    assert member_seed(7, 0) == 7

@@ -2,19 +2,25 @@
 history, chosen thresholds and validation metrics. No Django imports; the training service
 passes the files, the config and its callbacks.
 
-Deterministic on the CPU for a given seed (one call seeds numpy, torch and the window sampler);
+Deterministic on the CPU for a given seed (one call seeds numpy, torch and the window samplers);
 CUDA is used when present. With a CheckpointStore, every epoch ends with a checkpoint (weights,
-optimizer, scheduler, every random state, the history and the best epoch so far), and a run that
-finds one continues after its epoch: on the CPU the result is bit-identical to an uninterrupted
-run (tests/pure/test_training_checkpoints.py).
+optimizers, schedules, every random state, the history and the best epochs so far), and a run
+that finds one continues after its epoch: on the CPU the result is bit-identical to an
+uninterrupted run (tests/pure/test_training_checkpoints.py).
 
-Each epoch is one pass over all training audio, in windows sampled so that short, rare events
-are seen often; the loss is per-frame, per-type binary cross-entropy with a positive weight per
-type (artifact frames are rare). What is validated and kept is an exponential moving average of
-the weights (`weight_average_decay`), not the weights of the last step: the last step's weights
-move with each batch, so the epoch that validates best, and the model kept, would be chosen partly
-by chance. The epoch whose averaged weights have the best validation macro event-F1 (then the
-lowest validation loss) is kept.
+The model is an ensemble, and each member is trained as a run of its own: it holds out its own
+files (a split seeded by `member_seed`), which choose its best epoch and place its thresholds,
+and it learns from the rest. Between them the members learn from more of the files than one
+split leaves, and their choices, which move with the split, average out. The job's metrics are
+out of fold: each validation file is scored by the members that held it out.
+
+Each epoch is one pass over a member's training audio, in windows sampled so that short, rare
+events are seen often; the loss is per-frame, per-type binary cross-entropy with a positive weight
+per type (artifact frames are rare). What is validated and kept is an exponential moving average
+of the weights (`weight_average_decay`), not the weights of the last step: the last step's
+weights move with each batch, so the epoch that validates best, and the model kept, would be
+chosen partly by chance. The epoch whose averaged weights have the best validation macro
+event-F1 (then the lowest validation loss) is kept.
 """
 
 import copy
@@ -29,6 +35,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Protocol
 
 import numpy as np
+import numpy.typing as npt
 import torch
 from torch import nn
 
@@ -60,7 +67,7 @@ logger = logging.getLogger(__name__)
 EpochCallback = Callable[[int, float, float, float | None], None]
 ProgressCallback = Callable[[float], None]
 ResumeCallback = Callable[[int, list[dict[str, Any]]], None]
-CHECKPOINT_FORMAT = "relay-checkpoint-2"  # 2: with the weight average
+CHECKPOINT_FORMAT = "relay-checkpoint-3"  # 2: with the weight average; 3: per member
 
 
 class CheckpointStore(Protocol):
@@ -167,6 +174,168 @@ def default_device() -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
+def member_seed(seed: int, index: int) -> int:
+    """The seed of the ensemble's member `index` in a run seeded `seed`: the run's own for the
+    first, and for the others one drawn from both, so no two runs share a member."""
+    if index == 0:
+        return seed
+    return int(np.random.SeedSequence([seed, index]).generate_state(1)[0])
+
+
+class _Member:
+    """One network of the ensemble, trained on its own fold: its own validation files (which
+    choose its epoch and place its thresholds), window sampler, optimizer, schedule and weight
+    average."""
+
+    def __init__(
+        self,
+        index: int,
+        *,
+        files: Sequence[LabelledFile],
+        prepared: dict[str, Any],
+        artifact_types: list[str],
+        config: TrainingConfig,
+        network_config: NetworkConfig,
+        metadata: ModelMetadata,
+        device: torch.device,
+    ) -> None:
+        self.index = index
+        self.seed = member_seed(config.seed, index)
+        self.training_files, self.validation_files = split_by_file(
+            files,
+            validation_split=config.validation_split,
+            artifact_types=artifact_types,
+            seed=self.seed,
+        )
+        self.prepared = [prepared[labelled.name] for labelled in self.training_files]
+        torch.manual_seed(self.seed)
+        self.network = Detector(replace(network_config, members=1)).to(device)
+        positive_weight = _positive_weights(self.prepared, config.max_positive_weight).to(device)
+        _start_at_prior(self.network, self.prepared, positive_weight)
+        self.loss_function = nn.BCEWithLogitsLoss(
+            pos_weight=positive_weight[:, None], reduction="none"
+        )
+        self.batches_per_epoch = _batches_per_epoch(self.prepared, config)
+        self.optimizer = torch.optim.AdamW(
+            self.network.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
+        )
+        self.scheduler = one_cycle(
+            self.optimizer,
+            max_lr=config.learning_rate,
+            total_steps=config.epochs * self.batches_per_epoch + 1,
+        )
+        self.average = (
+            WeightAverage(self.network, config.weight_average_decay)
+            if config.weight_average_decay > 0
+            else None
+        )
+        # What is validated, kept and returned: the averaged weights, or the trained ones.
+        self.kept = self.average.network if self.average is not None else self.network
+        self.model = DetectorModel(network=self.kept, metadata=metadata)
+        self.rng = np.random.default_rng(self.seed)
+        self.best: tuple[tuple[float, float], int, dict[str, torch.Tensor]] | None = None
+
+    def train_epoch(
+        self,
+        config: TrainingConfig,
+        artifact_types: Sequence[str],
+        device: torch.device,
+        before_batch: Callable[[], None],
+        after_batch: Callable[[], None],
+    ) -> float:
+        """One pass over the member's training audio; returns the mean batch loss."""
+        self.network.train()
+        windows = sample_windows(
+            self.prepared,
+            window_frames=config.window_frames,
+            types=len(artifact_types),
+            event_fraction=config.event_fraction,
+            rng=self.rng,
+        )
+        order = self.rng.permutation(len(windows))
+        losses = []
+        for batch_start in range(0, len(windows), config.batch_size):
+            before_batch()
+            batch = [windows[i] for i in order[batch_start : batch_start + config.batch_size]]
+            inputs, targets, mask = window_batch(
+                self.prepared,
+                batch,
+                context=self.network.config.context_frames,
+                statistics=self.model.metadata.input_statistics,
+                augmentation=config.augmentation,
+                rng=self.rng,
+            )
+            inputs, targets, mask = inputs.to(device), targets.to(device), mask.to(device)
+            logits = self.network(inputs)
+            frame_loss = self.loss_function(logits, targets) * mask
+            loss = frame_loss.sum() / (mask.sum() * len(artifact_types))
+            self.optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            nn.utils.clip_grad_norm_(self.network.parameters(), 5.0)
+            self.optimizer.step()
+            if self.scheduler.last_epoch < self.scheduler.total_steps - 1:
+                self.scheduler.step()
+            if self.average is not None:
+                self.average.update(self.network)
+            losses.append(float(loss.detach()))
+            after_batch()
+        return float(np.mean(losses)) if losses else math.nan
+
+    def validate(self, artifact_types: Sequence[str], *, choose: bool) -> dict[str, Any]:
+        return _validate(
+            self.model, self.validation_files, artifact_types, self.loss_function, choose=choose
+        )
+
+    def consider(self, epoch: int, validation: dict[str, Any]) -> None:
+        """Keeps this epoch's weights if they validate best so far (macro F1, then loss)."""
+        key = (
+            validation["macro_f1"] if validation["macro_f1"] is not None else 0.0,
+            -(validation["loss"] if validation["loss"] is not None else -epoch),
+        )
+        if self.best is None or key > self.best[0]:
+            self.best = (key, epoch, copy.deepcopy(self.kept.state_dict()))
+
+    def finish(self, artifact_types: Sequence[str]) -> dict[str, Any]:
+        """Restores the best epoch's weights and moves the thresholds chosen on the member's
+        validation files to 0.5; returns what was chosen."""
+        if self.best is None:
+            raise ValueError("Training needs at least one epoch")
+        self.kept.load_state_dict(self.best[2])
+        self.kept.eval()
+        chosen = self.validate(artifact_types, choose=True)["thresholds"]
+        shifts = _centre_thresholds(self.kept, [chosen[name] for name in artifact_types])
+        return {
+            "seed": self.seed,
+            "best_epoch": self.best[1],
+            "thresholds_before_centring": chosen,
+            "logit_shifts": shifts,
+            "training_files": len(self.training_files),
+            "validation_files": len(self.validation_files),
+        }
+
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            "network": self.network.state_dict(),
+            "average": self.average.state_dict() if self.average is not None else None,
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict(),
+            "generator": self.rng.bit_generator.state,
+            "best_key": list(self.best[0]) if self.best is not None else None,
+            "best_epoch": self.best[1] if self.best is not None else None,
+            "best_network": self.best[2] if self.best is not None else None,
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.network.load_state_dict(state["network"])
+        if self.average is not None:
+            self.average.load_state_dict(state["average"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.scheduler.load_state_dict(state["scheduler"])
+        self.rng.bit_generator.state = state["generator"]
+        if state["best_key"] is not None:
+            self.best = (tuple(state["best_key"]), state["best_epoch"], state["best_network"])
+
+
 def train(
     files: Sequence[LabelledFile],
     *,
@@ -180,13 +349,15 @@ def train(
     checkpoints: CheckpointStore | None = None,
     on_resume: ResumeCallback | None = None,
 ) -> TrainingResult:
-    """Trains a detector of `artifact_types` on `files`, holding out `config.validation_split`
-    of them (by file) for validation, thresholds and metrics.
+    """Trains a detector of `artifact_types` on `files`. Each member of the ensemble holds out
+    its own `config.validation_split` of them (by file) for its epoch and thresholds; the
+    metrics are the members' on the files they held out.
 
     `on_epoch(epoch, progress_percent, train_loss, validation_loss)` runs after each epoch
-    (epochs count from 1; validation_loss is None without validation files), `on_progress
-    (progress_percent)` after each batch, and `should_stop()` before each batch: when it returns
-    True, TrainingCancelled is raised. Raises ValueError when there is too little audio.
+    (epochs count from 1; the losses are the members' means; validation_loss is None without
+    validation files), `on_progress(progress_percent)` after each batch, and `should_stop()`
+    before each batch: when it returns True, TrainingCancelled is raised. Raises ValueError when
+    there is too little audio.
 
     With `checkpoints`, a checkpoint of the same files and config found there is resumed from
     (`on_resume(epoch, history)` says so; epochs already done are not reported again), and each
@@ -194,171 +365,133 @@ def train(
     started = time.perf_counter()
     device = torch.device(device) if device is not None else default_device()
     seed_everything(config.seed)
-    rng = np.random.default_rng(config.seed)
     artifact_types = list(artifact_types)
-    training_files, validation_files = split_by_file(
-        files,
-        validation_split=config.validation_split,
-        artifact_types=artifact_types,
-        seed=config.seed,
-    )
-    statistics = input_statistics(training_files)
     network_config = config.network or NetworkConfig(num_types=len(artifact_types))
     if network_config.num_types != len(artifact_types):
         raise ValueError("The network's num_types must match the artifact types")
-    network = Detector(network_config).to(device)
-    prepared = [
-        prepare_file(labelled, artifact_types=artifact_types, min_target_ms=config.min_target_ms)
-        for labelled in training_files
-    ]
-    positive_weight = _positive_weights(prepared, config.max_positive_weight).to(device)
-    _start_at_prior(network, prepared, positive_weight)
-    loss_function = nn.BCEWithLogitsLoss(pos_weight=positive_weight[:, None], reduction="none")
-    batches_per_epoch = _batches_per_epoch(prepared, config)
-    optimizer = torch.optim.AdamW(
-        network.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
-    )
-    scheduler = one_cycle(
-        optimizer,
-        max_lr=config.learning_rate,
-        total_steps=config.epochs * batches_per_epoch + 1,
-    )
+    if len({labelled.name for labelled in files}) != len(files):
+        raise ValueError("Training files need distinct names")
+    prepared = {
+        labelled.name: prepare_file(
+            labelled, artifact_types=artifact_types, min_target_ms=config.min_target_ms
+        )
+        for labelled in files
+    }
     metadata = ModelMetadata(
         artifact_types=tuple(artifact_types),
         feature_recipe=DEFAULT_RECIPE.to_dict(),
-        input_statistics=statistics,
+        # Every file trains some member, and the members share one normalisation.
+        input_statistics=input_statistics(files),
         thresholds=dict.fromkeys(artifact_types, 0.5),
         network=network_config,
         min_target_ms=config.min_target_ms,
         annotation_set_hash=annotation_set_hash,
         shortest_events_ms=shortest_events_ms(files, artifact_types),
     )
-    average = (
-        WeightAverage(network, config.weight_average_decay)
-        if config.weight_average_decay > 0
-        else None
-    )
-    # What is validated, kept and returned: the averaged weights, or the trained ones.
-    kept = average.network if average is not None else network
-    model = DetectorModel(network=kept, metadata=metadata)
+    members = [
+        _Member(
+            index,
+            files=files,
+            prepared=prepared,
+            artifact_types=artifact_types,
+            config=config,
+            network_config=network_config,
+            metadata=metadata,
+            device=device,
+        )
+        for index in range(network_config.members)
+    ]
     logger.info(
-        "training %d parameters on %d files (%d held out) for %d epochs on %s",
-        parameter_count(network),
-        len(training_files),
-        len(validation_files),
+        "training %d networks of %d parameters on %d files (%s held out) for %d epochs on %s",
+        len(members),
+        parameter_count(members[0].network),
+        len(files),
+        " and ".join(str(len(member.validation_files)) for member in members),
         config.epochs,
         device,
     )
-    context = network_config.context_frames
     history: list[dict[str, Any]] = []
-    best: tuple[tuple[float, float], int, dict[str, torch.Tensor]] | None = None
-    total_batches = config.epochs * batches_per_epoch
+    total_batches = config.epochs * sum(member.batches_per_epoch for member in members)
     done_batches = 0
     first_epoch = 1
     fingerprint = _fingerprint(files, artifact_types, config)
     resumed = _read_checkpoint(checkpoints, fingerprint)
     if resumed is not None:
-        network.load_state_dict(resumed["network"])
-        optimizer.load_state_dict(resumed["optimizer"])
-        scheduler.load_state_dict(resumed["scheduler"])
-        _restore_random_states(resumed["random"], rng)
-        if average is not None:
-            average.load_state_dict(resumed["average"])
+        for member, state in zip(members, resumed["members"], strict=True):
+            member.load_state_dict(state)
+        _restore_random_states(resumed["random"])
         history = resumed["history"]
-        best = (tuple(resumed["best_key"]), resumed["best_epoch"], resumed["best_network"])
         done_batches = resumed["done_batches"]
         first_epoch = resumed["epoch"] + 1
         logger.info("resuming from the checkpoint of epoch %d", resumed["epoch"])
         if on_resume is not None:
             on_resume(resumed["epoch"], copy.deepcopy(history))
+
+    def before_batch() -> None:
+        if should_stop is not None and should_stop():
+            raise TrainingCancelled(f"Training stopped in epoch {epoch}")
+
+    def after_batch() -> None:
+        nonlocal done_batches
+        done_batches += 1
+        if on_progress is not None:
+            on_progress(100.0 * done_batches / max(1, total_batches))
+
     for epoch in range(first_epoch, config.epochs + 1):
         epoch_started = time.perf_counter()
-        network.train()
-        windows = sample_windows(
-            prepared,
-            window_frames=config.window_frames,
-            types=len(artifact_types),
-            event_fraction=config.event_fraction,
-            rng=rng,
-        )
-        order = rng.permutation(len(windows))
-        losses = []
-        for batch_start in range(0, len(windows), config.batch_size):
-            if should_stop is not None and should_stop():
-                raise TrainingCancelled(f"Training stopped in epoch {epoch}")
-            batch = [windows[i] for i in order[batch_start : batch_start + config.batch_size]]
-            inputs, targets, mask = window_batch(
-                prepared,
-                batch,
-                context=context,
-                statistics=statistics,
-                augmentation=config.augmentation,
-                rng=rng,
+        member_entries = []
+        for member in members:
+            train_loss = member.train_epoch(
+                config, artifact_types, device, before_batch, after_batch
             )
-            inputs, targets, mask = inputs.to(device), targets.to(device), mask.to(device)
-            # Each member learns on its own; their average is what is validated.
-            logits = network.member_logits(inputs)  # (members, batch, types, frames)
-            frame_loss = loss_function(logits, targets.expand_as(logits)) * mask
-            loss = frame_loss.sum() / (mask.sum() * len(artifact_types) * len(logits))
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            nn.utils.clip_grad_norm_(network.parameters(), 5.0)
-            optimizer.step()
-            if scheduler.last_epoch < scheduler.total_steps - 1:
-                scheduler.step()
-            if average is not None:
-                average.update(network)
-            losses.append(float(loss.detach()))
-            done_batches += 1
-            if on_progress is not None:
-                on_progress(100.0 * done_batches / max(1, total_batches))
-        train_loss = float(np.mean(losses)) if losses else math.nan
-        validation = _validate(model, validation_files, artifact_types, loss_function, choose=True)
+            validation = member.validate(artifact_types, choose=True)
+            member.consider(epoch, validation)
+            member_entries.append(
+                {
+                    "train_loss": train_loss,
+                    "validation_loss": validation["loss"],
+                    "validation_macro_f1": validation["macro_f1"],
+                }
+            )
         entry = {
             "epoch": epoch,
-            "train_loss": train_loss,
-            "validation_loss": validation["loss"],
-            "validation_macro_f1": validation["macro_f1"],
+            **{key: _mean_of(member_entries, key) for key in member_entries[0]},
+            "members": member_entries,
             "seconds": time.perf_counter() - epoch_started,
         }
         history.append(entry)
         logger.info("epoch %d: %s", epoch, entry)
-        key = (
-            validation["macro_f1"] if validation["macro_f1"] is not None else 0.0,
-            -(validation["loss"] if validation["loss"] is not None else -epoch),
-        )
-        if best is None or key > best[0]:
-            best = (key, epoch, copy.deepcopy(kept.state_dict()))
         if checkpoints is not None:
             checkpoints.write(
                 _checkpoint_bytes(
                     fingerprint=fingerprint,
                     epoch=epoch,
                     done_batches=done_batches,
-                    network=network,
-                    average=average,
-                    optimizer=optimizer,
-                    scheduler=scheduler,
-                    rng=rng,
+                    members=members,
                     history=history,
-                    best=best,
                 )
             )
         if on_epoch is not None:
-            on_epoch(epoch, 100.0 * epoch / config.epochs, train_loss, validation["loss"])
-    if best is None:
-        raise ValueError("Training needs at least one epoch")
-    kept.load_state_dict(best[2])
-    kept.eval()
-    chosen = _validate(model, validation_files, artifact_types, loss_function, choose=True)
-    shifts = _centre_thresholds(kept, [chosen["thresholds"][name] for name in artifact_types])
-    # After centring every chosen threshold is 0.5; choosing again would only add noise.
-    final = _validate(model, validation_files, artifact_types, loss_function, choose=False)
-    thresholds = final["thresholds"]
+            on_epoch(
+                epoch,
+                100.0 * epoch / config.epochs,
+                entry["train_loss"],
+                entry["validation_loss"],
+            )
+    finished = [member.finish(artifact_types) for member in members]
+    ensemble = Detector(network_config).to(device)
+    for slot, member in zip(ensemble.members, members, strict=True):
+        slot.load_state_dict(member.kept.members[0].state_dict())
+    ensemble.eval()
+    model = DetectorModel(network=ensemble, metadata=metadata)
+    held_out = _held_out_probabilities(members, artifact_types)
+    validation_files = [labelled for labelled in files if labelled.name in held_out]
+    thresholds = dict.fromkeys(artifact_types, 0.5)
+    final = _evaluate(validation_files, held_out, artifact_types, choose=False)
     errors = (
         metrics.validation_errors(
             final["reference"],
-            final["probabilities"],
+            held_out,
             artifact_types=artifact_types,
             hop_ms=HOP_MS,
             thresholds=thresholds,
@@ -366,27 +499,26 @@ def train(
         if validation_files
         else []
     )
+    best_epoch = max(summary["best_epoch"] for summary in finished)
     seconds = time.perf_counter() - started
     model.metadata = replace(
         model.metadata,
-        thresholds=thresholds,
         training={
             "config": config.to_dict(),
-            "best_epoch": best[1],
+            "best_epoch": best_epoch,
             "seconds": seconds,
-            "thresholds_before_centring": chosen["thresholds"],
-            "logit_shifts": shifts,
-            "training_files": len(training_files),
+            "members": finished,
             "validation_files": len(validation_files),
             "device": str(device),
         },
     )
     result_metrics = {
         **(final["metrics"] or {}),
-        "best_epoch": best[1],
+        "best_epoch": best_epoch,
+        "best_epochs": [summary["best_epoch"] for summary in finished],
         "history": history,
         "training_seconds": seconds,
-        "parameters": parameter_count(network),
+        "parameters": parameter_count(ensemble),
         "resumed_from_epoch": resumed["epoch"] if resumed is not None else None,
     }
     return TrainingResult(
@@ -394,10 +526,33 @@ def train(
         history=history,
         thresholds=thresholds,
         metrics=result_metrics,
-        best_epoch=best[1],
+        best_epoch=best_epoch,
         seconds=seconds,
         errors=errors,
     )
+
+
+def _mean_of(entries: Sequence[dict[str, Any]], key: str) -> float | None:
+    values = [entry[key] for entry in entries if entry[key] is not None]
+    return float(np.mean(values)) if values else None
+
+
+def _held_out_probabilities(
+    members: Sequence[_Member], artifact_types: Sequence[str]
+) -> dict[str, npt.NDArray[np.float32]]:
+    """Per validation file, the probabilities of the members that held it out (the mean of
+    their centred logits, as inference averages all of them): the model's out-of-fold output,
+    which no member that trained on the file contributes to."""
+    logits: dict[str, list[npt.NDArray[np.float32]]] = {}
+    for member in members:
+        for labelled in member.validation_files:
+            logits.setdefault(labelled.name, []).append(
+                predict_logits(member.model, labelled.features)
+            )
+    return {
+        name: probabilities_from_logits(np.mean(values, axis=0, dtype=np.float32))
+        for name, values in logits.items()
+    }
 
 
 def _fingerprint(
@@ -416,12 +571,13 @@ def _fingerprint(
     )
 
 
-def _random_states(rng: np.random.Generator) -> dict[str, Any]:
+def _random_states() -> dict[str, Any]:
+    """The global random states (dropout draws from torch's); each member keeps its own
+    generator for windows and augmentation."""
     legacy = np.random.get_state()
     states: dict[str, Any] = {
         "python": random.getstate(),
         "numpy": [legacy[0], torch.from_numpy(legacy[1].copy()), *legacy[2:]],
-        "generator": rng.bit_generator.state,
         "torch": torch.get_rng_state(),
     }
     if torch.cuda.is_available():
@@ -429,12 +585,11 @@ def _random_states(rng: np.random.Generator) -> dict[str, Any]:
     return states
 
 
-def _restore_random_states(states: dict[str, Any], rng: np.random.Generator) -> None:
+def _restore_random_states(states: dict[str, Any]) -> None:
     python = states["python"]
     random.setstate((python[0], tuple(python[1]), python[2]))
     name, keys, *rest = states["numpy"]
     np.random.set_state((name, keys.numpy(), *rest))
-    rng.bit_generator.state = states["generator"]
     torch.set_rng_state(states["torch"])
     if "cuda" in states and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(states["cuda"])
@@ -445,13 +600,8 @@ def _checkpoint_bytes(
     fingerprint: str,
     epoch: int,
     done_batches: int,
-    network: nn.Module,
-    average: WeightAverage | None,
-    optimizer: torch.optim.Optimizer,
-    scheduler: Any,
-    rng: np.random.Generator,
+    members: Sequence[_Member],
     history: list[dict[str, Any]],
-    best: tuple[tuple[float, float], int, dict[str, torch.Tensor]],
 ) -> bytes:
     buffer = io.BytesIO()
     torch.save(
@@ -460,15 +610,9 @@ def _checkpoint_bytes(
             "fingerprint": fingerprint,
             "epoch": epoch,
             "done_batches": done_batches,
-            "network": network.state_dict(),
-            "average": average.state_dict() if average is not None else None,
-            "optimizer": optimizer.state_dict(),
-            "scheduler": scheduler.state_dict(),
-            "random": _random_states(rng),
+            "members": [member.state_dict() for member in members],
+            "random": _random_states(),
             "history": history,
-            "best_key": list(best[0]),
-            "best_epoch": best[1],
-            "best_network": best[2],
         },
         buffer,
     )
@@ -541,17 +685,8 @@ def _validate(
     *,
     choose: bool,
 ) -> dict[str, Any]:
-    """Loss, chosen thresholds, metrics and macro F1 on the validation files (all None/0.5
-    without any), with the reference events and per-file probabilities they came from."""
-    if not files:
-        return {
-            "loss": None,
-            "macro_f1": None,
-            "thresholds": dict.fromkeys(artifact_types, 0.5),
-            "metrics": None,
-            "reference": [],
-            "probabilities": {},
-        }
+    """Loss, chosen thresholds, metrics and macro F1 of `model` on the validation files (all
+    None/0.5 without any), with the reference events they came from."""
     probabilities = {}
     loss_sum, frames = 0.0, 0
     for labelled in files:
@@ -570,6 +705,28 @@ def _validate(
         loss_sum += float(losses.sum()) / len(artifact_types)
         frames += len(logits)
         probabilities[labelled.name] = probabilities_from_logits(logits)  # logits are spent
+    return {
+        "loss": loss_sum / frames if frames else None,
+        **_evaluate(files, probabilities, artifact_types, choose=choose),
+    }
+
+
+def _evaluate(
+    files: Sequence[LabelledFile],
+    probabilities: dict[str, npt.NDArray[np.float32]],
+    artifact_types: Sequence[str],
+    *,
+    choose: bool,
+) -> dict[str, Any]:
+    """Thresholds (chosen, or 0.5), metrics and macro F1 of per-file `probabilities` against
+    the files' labels (None/0.5 without files), with the reference events."""
+    if not files:
+        return {
+            "macro_f1": None,
+            "thresholds": dict.fromkeys(artifact_types, 0.5),
+            "metrics": None,
+            "reference": [],
+        }
     reference = [
         Event(labelled.name, name, start_ms, end_ms)
         for labelled in files
@@ -591,12 +748,10 @@ def _validate(
         thresholds=thresholds,
     )
     return {
-        "loss": loss_sum / max(1, frames),
         "macro_f1": result["macro"]["f1"],
         "thresholds": thresholds,
         "metrics": result,
         "reference": reference,
-        "probabilities": probabilities,
     }
 
 

@@ -11,9 +11,9 @@ with silence 0.6 s either side is in a long pause however long it is, so a wider
 only add context frames to every training window. There is no recurrence, so inference is a
 few matrix products per frame and runs in chunks.
 
-A detector is an ensemble of `members` such networks trained side by side on the same batches
-from different initial weights, whose logits are averaged: one network's choices (which epoch
-validates best, where a threshold falls) move with its seed, and the average moves less.
+A detector is an ensemble of `members` such networks, each trained with its own held-out files
+(training/ml/loop.py), whose logits are averaged: one network's choices (which epoch validates
+best, where a threshold falls) move with its seed and split, and the average moves less.
 """
 
 from collections.abc import Sequence
@@ -154,7 +154,7 @@ class Detector(nn.Module):
         return [member.head for member in self.members]
 
     def member_logits(self, inputs: torch.Tensor) -> torch.Tensor:
-        """(members, batch, types, frames): what each member is trained on."""
+        """(members, batch, types, frames): each member's own logits."""
         return torch.stack([member(inputs) for member in self.members])
 
     def forward(self, inputs: torch.Tensor) -> torch.Tensor:

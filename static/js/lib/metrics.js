@@ -14,11 +14,23 @@ export function rate(value) {
   return value === null || value === undefined ? DASH : value.toFixed(1);
 }
 
+function capitalised(text) {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
 function cell(label, value, attributes = {}) {
   return h("td", { class: "num", "data-label": label, ...attributes }, value);
 }
 
 // metricsTable(metrics) → an element; a note when there are none (no validation files).
+// "best epoch 12", or one per network of an ensemble: "best epochs 12 and 17".
+export function bestEpochText(metrics) {
+  const epochs = metrics.best_epochs || [metrics.best_epoch];
+  if (epochs.length < 2) return `best epoch ${epochs[0]}`;
+  if (new Set(epochs).size === 1) return `best epoch ${epochs[0]} for each network`;
+  return `best epochs ${epochs.slice(0, -1).join(", ")} and ${epochs.at(-1)}`;
+}
+
 export function metricsTable(metrics) {
   const perType = (metrics && metrics.per_type) || {};
   const names = Object.keys(perType);
@@ -86,7 +98,8 @@ export function metricsTable(metrics) {
       { class: "muted" },
       `Event-based on ${metrics.files} validation files (${rate((metrics.audio_hours || 0) * 60)} min of audio): ` +
         `a detection counts when its onset is within ${collar} ms of a label's (${tightCollar} ms for short types). ` +
-        `Best epoch ${metrics.best_epoch}.`,
+        (metrics.best_epochs?.length > 1 ? "Each file is scored by the networks that held it out. " : "") +
+        `${capitalised(bestEpochText(metrics))}.`,
     ),
   );
 }

@@ -7,7 +7,7 @@ import { lineChart } from "../lib/charts.js";
 import { h, replaceChildren, showState } from "../lib/dom.js";
 import { confirmDialog, toast, toastError } from "../lib/feedback.js";
 import { formatTotalDuration, plural } from "../lib/format.js";
-import { metricsTable } from "../lib/metrics.js";
+import { bestEpochText, metricsTable } from "../lib/metrics.js";
 import { pageUrls } from "../lib/urls.js";
 
 const POLL_MS = 1000;
@@ -48,7 +48,7 @@ function render(job) {
   errorText.textContent = job.error_message || "";
   drawChart(job);
   if (job.status === "completed") {
-    epochText.textContent = `Epoch ${job.current_epoch} of ${job.config.epochs}, best epoch ${job.metrics.best_epoch}`;
+    epochText.textContent = `Epoch ${job.current_epoch} of ${job.config.epochs}, ${bestEpochText(job.metrics)}`;
     duration.textContent = ` · trained in ${formatTotalDuration((job.metrics.training_seconds || 0) * 1000)}`;
     replaceChildren(metricsBox, metricsTable(job.metrics));
     errorsLink.hidden = false;
