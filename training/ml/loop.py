@@ -199,7 +199,6 @@ class _Member:
         metadata: ModelMetadata,
         device: torch.device,
     ) -> None:
-        self.index = index
         self.seed = member_seed(config.seed, index)
         self.training_files, self.validation_files = split_by_file(
             files,
@@ -380,7 +379,7 @@ def train(
     metadata = ModelMetadata(
         artifact_types=tuple(artifact_types),
         feature_recipe=DEFAULT_RECIPE.to_dict(),
-        # Every file trains some member, and the members share one normalisation.
+        # The members share one normalisation, and between them they train on almost every file.
         input_statistics=input_statistics(files),
         thresholds=dict.fromkeys(artifact_types, 0.5),
         network=network_config,
@@ -479,12 +478,9 @@ def train(
                 entry["validation_loss"],
             )
     finished = [member.finish(artifact_types) for member in members]
-    ensemble = Detector(network_config).to(device)
-    for slot, member in zip(ensemble.members, members, strict=True):
-        slot.load_state_dict(member.kept.members[0].state_dict())
-    ensemble.eval()
+    ensemble = _ensemble_of(members, network_config, device)
     model = DetectorModel(network=ensemble, metadata=metadata)
-    held_out = _held_out_probabilities(members, artifact_types)
+    held_out = _held_out_probabilities(members)
     validation_files = [labelled for labelled in files if labelled.name in held_out]
     thresholds = dict.fromkeys(artifact_types, 0.5)
     final = _evaluate(validation_files, held_out, artifact_types, choose=False)
@@ -537,9 +533,17 @@ def _mean_of(entries: Sequence[dict[str, Any]], key: str) -> float | None:
     return float(np.mean(values)) if values else None
 
 
-def _held_out_probabilities(
-    members: Sequence[_Member], artifact_types: Sequence[str]
-) -> dict[str, npt.NDArray[np.float32]]:
+def _ensemble_of(
+    members: Sequence[_Member], network_config: NetworkConfig, device: torch.device
+) -> Detector:
+    """One Detector holding each member's kept (centred) network, in eval mode."""
+    ensemble = Detector(network_config).to(device)
+    for slot, member in zip(ensemble.members, members, strict=True):
+        slot.load_state_dict(member.kept.members[0].state_dict())
+    return ensemble.eval()
+
+
+def _held_out_probabilities(members: Sequence[_Member]) -> dict[str, npt.NDArray[np.float32]]:
     """Per validation file, the probabilities of the members that held it out (the mean of
     their centred logits, as inference averages all of them): the model's out-of-fold output,
     which no member that trained on the file contributes to."""
