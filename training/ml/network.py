@@ -43,7 +43,7 @@ class NetworkConfig:
     dilations: tuple[int, ...] = (1, 2, 4, 8, 16)
     stutter_lags: tuple[int, ...] = STUTTER_LAGS
     num_types: int = 5
-    # Of each residual block's activations, in training only: without it the network fits its
+    # Of each residual block's channels, in training only: without it the network fits its
     # training files and the validation loss rises after a few epochs.
     dropout: float = 0.1
     # Networks averaged; model files from before ensembles have one.
