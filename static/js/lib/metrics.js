@@ -22,7 +22,6 @@ function cell(label, value, attributes = {}) {
   return h("td", { class: "num", "data-label": label, ...attributes }, value);
 }
 
-// metricsTable(metrics) → an element; a note when there are none (no validation files).
 // "best epoch 12", or one per network of an ensemble: "best epochs 12 and 17".
 export function bestEpochText(metrics) {
   const epochs = metrics.best_epochs || [metrics.best_epoch];
@@ -31,6 +30,7 @@ export function bestEpochText(metrics) {
   return `best epochs ${epochs.slice(0, -1).join(", ")} and ${epochs.at(-1)}`;
 }
 
+// metricsTable(metrics) → an element; a note when there are none (no validation files).
 export function metricsTable(metrics) {
   const perType = (metrics && metrics.per_type) || {};
   const names = Object.keys(perType);
