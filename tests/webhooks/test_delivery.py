@@ -13,7 +13,7 @@ from tenants import tasks, webhooks
 from tenants.models import WebhookDelivery
 from tests.factories import make_dataset, make_ready_audio
 from tests.training_support import TINY_CONFIG, make_audio_files, make_published_set
-from tests.webhooks.conftest import WEBHOOKS_URL, assert_signed, create_webhook
+from tests.webhooks.conftest import WEBHOOKS_URL, assert_signed, create_webhook, ping
 from tests.webhooks.receiver import running_receiver
 from training import services as training_services
 from training import tasks as training_tasks
@@ -262,7 +262,7 @@ def test_operators_read_the_delivery_log_in_the_admin(
     api_client, dataset, receiver, tmp_path, client, django_user_model
 ):
     hook = create_webhook(api_client, receiver.url, ["audio.ready"])
-    api_client.post(f"{WEBHOOKS_URL}/{hook['id']}/ping")
+    ping(api_client, hook)
     client.force_login(django_user_model.objects.create_superuser("ops", "o@x.test", "pw-123-ops"))
 
     webhook_page = client.get(f"/admin/tenants/webhook/{hook['id']}/change/")
