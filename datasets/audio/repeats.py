@@ -152,21 +152,26 @@ def _lag_error(signal, start, end, lag, c0, c1):  # pragma: no cover - compiled
     """Two-tap error of y[start:end] predicted from y[start - lag:] and y[start - lag - 1:],
     given the cross terms c0 and c1 of the window with them."""
     _, squares, neighbours = signal
+    # Unsigned indices: numba then skips its negative-index check on each lookup.
+    start, end, lag = np.uint64(start), np.uint64(end), np.uint64(lag)
     return _two_tap_error(
         squares[end] - squares[start],
         c0,
         c1,
         squares[end - lag] - squares[start - lag],
-        squares[end - lag - 1] - squares[start - lag - 1],
+        squares[end - lag - np.uint64(1)] - squares[start - lag - np.uint64(1)],
         neighbours[end - lag] - neighbours[start - lag],
     )
 
 
 @numba.njit(cache=True, fastmath=True)
 def _cross_term(y, start, end, lag):  # pragma: no cover - compiled
+    # Indexing two slices from 0 lets numba drop its negative-index check, so LLVM vectorises
+    # the sum: y[n - lag] inside the loop kept it scalar, at a quarter of the speed.
+    window, lagged = y[start:end], y[start - lag : end - lag]
     total = 0.0
-    for n in range(start, end):
-        total += y[n] * y[n - lag]
+    for n in range(len(window)):
+        total += window[n] * lagged[n]
     return total
 
 
