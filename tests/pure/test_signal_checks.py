@@ -1,6 +1,7 @@
 """The signal checks on detections: clipping needs flat tops (in lossless audio), a dropout lies
 off the file's noise floor, in a file crowded with click detections only the clicks that stand
-out of its jumps are kept, and an event is not much shorter than its type's shortest label."""
+out of its jumps and share their size with fewer than two others are kept, and an event is not
+much shorter than its type's shortest label."""
 
 import numpy as np
 
@@ -83,6 +84,27 @@ def test_a_file_crowded_with_clicks_keeps_only_those_that_stand_out():
     detections = sorted([*ordinary, click(9_000)], key=lambda d: d.start_ms)
 
     assert check_detections(detections, features, hop_ms=HOP_MS) == [click(9_000)]
+
+
+def test_a_file_crowded_with_same_size_transients_loses_them_however_large():
+    features = quiet_file()
+    joins = [click(ms) for ms in (1_000, 3_000, 5_000, 7_000)]
+    for detection, jump in zip(joins, (0.300, 0.306, 0.297, 0.303), strict=True):
+        with_jump(features, detection.start_ms, jump)  # one transient, made at every join
+    with_jump(features, 9_000, 0.2)  # an injected click, smaller than the joins
+    with_jump(features, 11_000, 0.45)  # and one larger
+    detections = [*joins, click(9_000), click(11_000)]
+
+    assert check_detections(detections, features, hop_ms=HOP_MS) == [click(9_000), click(11_000)]
+
+
+def test_two_clicks_of_one_size_are_no_family():
+    features = quiet_file()
+    for ms, jump in ((1_000, 0.300), (3_000, 0.305), (5_000, 0.2), (7_000, 0.45)):
+        with_jump(features, ms, jump)
+    detections = [click(ms) for ms in (1_000, 3_000, 5_000, 7_000)]
+
+    assert check_detections(detections, features, hop_ms=HOP_MS) == detections
 
 
 def test_crowding_is_counted_per_minute_so_a_long_file_keeps_its_clicks():

@@ -11,7 +11,10 @@ overlook on speech it has never heard. No Django imports.
   file has many click detections (at least 3, and at least 8 a minute), the engine itself is
   making click-like transients, and only the clicks whose largest jump is at least twice the
   file's 99th-percentile frame jump are kept: the ones that stand out of what the engine does
-  everywhere else. A file with few clicks keeps them all, subtle ones included.
+  everywhere else. Of those, a family of same-size clicks (at least 3 whose largest jumps lie
+  within 5 % of each other's) is dropped too: an engine that makes one transient at each of its
+  joins makes it at the same size each time, where clicks that damage audio come in every size.
+  A file with few clicks keeps them all, subtle ones included.
 - **A dropout lies off the file's noise floor.** Audio that drops out is either digital zeros or
   far quieter than the file's own background; a pause between words lies at that background, with
   its spectrum. The floor is the quietest 5 % of the frames outside the file's dropout
@@ -41,6 +44,8 @@ CLIPPING_MIN_FLAT_FRACTION = 0.01
 DENSE_CLICKS_MIN_COUNT = 3
 DENSE_CLICKS_PER_MINUTE = 8.0
 CLICK_OVER_FILE_JUMPS = 2.0  # times the file's 99th-percentile frame jump
+SAME_SIZE_WITHIN = 0.05  # of the larger jump: two clicks this close in size are one transient's
+SAME_SIZE_FAMILY = 3  # clicks of one size, counting each, that make an engine's transient
 FILE_JUMP_PERCENTILE = 99.0
 SHORTEST_EVENT_SHARE = 0.5
 DROPOUT_MIN_ZERO_FRACTION = 0.5  # a frame this full of digital zeros is a dropout as it stands
@@ -81,12 +86,21 @@ def check_detections(
         return kept
     jumps = np.asarray(features[:, MAX_JUMP], dtype=np.float32)
     bar = CLICK_OVER_FILE_JUMPS * float(np.percentile(jumps, FILE_JUMP_PERCENTILE))
+    sizes = {id(click): _largest(jumps, _frame_span(click, hop_ms, frames)) for click in clicks}
+    standing_out = [size for size in sizes.values() if size >= bar]
     return [
         detection
         for detection in kept
         if detection.artifact_type != "click"
-        or _largest(jumps, _frame_span(detection, hop_ms, frames)) >= bar
+        or (sizes[id(detection)] >= bar and not _in_family(sizes[id(detection)], standing_out))
     ]
+
+
+def _in_family(size: float, sizes: list[float]) -> bool:
+    """Whether `size` is one of at least SAME_SIZE_FAMILY of `sizes` (itself among them) that
+    lie within SAME_SIZE_WITHIN of it."""
+    alike = sum(1 for other in sizes if abs(other - size) <= SAME_SIZE_WITHIN * max(other, size))
+    return alike >= SAME_SIZE_FAMILY
 
 
 def _dropouts_off_the_floor(
