@@ -86,21 +86,24 @@ def check_detections(
         return kept
     jumps = np.asarray(features[:, MAX_JUMP], dtype=np.float32)
     bar = CLICK_OVER_FILE_JUMPS * float(np.percentile(jumps, FILE_JUMP_PERCENTILE))
-    sizes = {id(click): _largest(jumps, _frame_span(click, hop_ms, frames)) for click in clicks}
-    standing_out = [size for size in sizes.values() if size >= bar]
+    sizes = np.array([_largest(jumps, _frame_span(click, hop_ms, frames)) for click in clicks])
+    standing_out = sizes >= bar
+    keep = standing_out & ~_in_families(sizes, among=sizes[standing_out])
+    kept_clicks = {id(click) for click, chosen in zip(clicks, keep, strict=True) if chosen}
     return [
         detection
         for detection in kept
-        if detection.artifact_type != "click"
-        or (sizes[id(detection)] >= bar and not _in_family(sizes[id(detection)], standing_out))
+        if detection.artifact_type != "click" or id(detection) in kept_clicks
     ]
 
 
-def _in_family(size: float, sizes: list[float]) -> bool:
-    """Whether `size` is one of at least SAME_SIZE_FAMILY of `sizes` (itself among them) that
-    lie within SAME_SIZE_WITHIN of it."""
-    alike = sum(1 for other in sizes if abs(other - size) <= SAME_SIZE_WITHIN * max(other, size))
-    return alike >= SAME_SIZE_FAMILY
+def _in_families(sizes: npt.NDArray[np.float64], *, among: npt.NDArray[np.float64]) -> npt.NDArray:
+    """Per size, whether at least SAME_SIZE_FAMILY of `among` lie within SAME_SIZE_WITHIN of it
+    (of the larger of the two): o is that close to s when s (1 - w) <= o <= s / (1 - w)."""
+    ordered = np.sort(among)
+    low = np.searchsorted(ordered, sizes * (1.0 - SAME_SIZE_WITHIN), side="left")
+    high = np.searchsorted(ordered, sizes / (1.0 - SAME_SIZE_WITHIN), side="right")
+    return high - low >= SAME_SIZE_FAMILY
 
 
 def _dropouts_off_the_floor(
