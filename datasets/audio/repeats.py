@@ -152,7 +152,8 @@ def _lag_error(signal, start, end, lag, c0, c1):  # pragma: no cover - compiled
     """Two-tap error of y[start:end] predicted from y[start - lag:] and y[start - lag - 1:],
     given the cross terms c0 and c1 of the window with them."""
     _, squares, neighbours = signal
-    # Unsigned indices: numba then skips its negative-index check on each lookup.
+    # Unsigned indices: numba then skips its negative-index check on each lookup. Callers keep
+    # start - lag - 1 >= 0 (the history before each block), as they always had to.
     start, end, lag = np.uint64(start), np.uint64(end), np.uint64(lag)
     return _two_tap_error(
         squares[end] - squares[start],
