@@ -5,7 +5,7 @@ which is imported only when detection runs, so web processes never load it.
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -70,11 +70,19 @@ def detect_file(
             hop_ms=metadata.hop_ms,
             lossy_source=lossy_source,
             shortest_events_ms=metadata.shortest_events_ms,
+            click_probabilities=_column(probabilities, metadata.artifact_types, "click"),
         )
     return FileResult(
         detections=detections,
         uncertainty=unsure_frames_per_minute(probabilities, hop_ms=metadata.hop_ms),
     )
+
+
+def _column(
+    probabilities: npt.NDArray[np.floating], artifact_types: Sequence[str], name: str
+) -> npt.NDArray[np.floating] | None:
+    """One type's probabilities, or None for a model without that type."""
+    return probabilities[:, artifact_types.index(name)] if name in artifact_types else None
 
 
 def _detections(

@@ -79,9 +79,10 @@ class InferenceConfigInputSerializer(serializers.Serializer):
             "Drop the detections the signal or the model's training labels contradict: "
             "clipping without flat tops (lossless sources only); dropouts with no digital "
             "zeros that look like the file's own noise floor; in a file with many click "
-            "detections, clicks that do not stand out of the file's own transients or that "
-            "share one size with two others (an engine's repeated unit); and "
-            "detections under half as long as the shortest labelled event of their type."
+            "detections or many weaker click responses of the model, clicks that do not "
+            "stand out of the file's own transients or that share one size with two others "
+            "(an engine's repeated unit); and detections under half as long as the shortest "
+            "labelled event of their type."
         ),
     )
 

@@ -193,8 +193,9 @@ def split_detections(
         if entry["split"] != "test":
             continue
         frames = features[entry["filename"]]
+        probabilities = probabilities_of(frames)
         detections = detections_from_probabilities(
-            probabilities_of(frames),
+            probabilities,
             artifact_types=metadata.artifact_types,
             hop_ms=metadata.hop_ms,
             threshold=threshold,
@@ -208,6 +209,11 @@ def split_detections(
                 frames,
                 hop_ms=metadata.hop_ms,
                 shortest_events_ms=metadata.shortest_events_ms,
+                click_probabilities=(
+                    probabilities[:, metadata.artifact_types.index("click")]
+                    if "click" in metadata.artifact_types
+                    else None
+                ),
             )
         found.extend({"filename": entry["filename"], **item.__dict__} for item in detections)
     return found

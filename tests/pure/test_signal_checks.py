@@ -1,7 +1,8 @@
 """The signal checks on detections: clipping needs flat tops (in lossless audio), a dropout lies
 off the file's noise floor, in a file crowded with click detections only the clicks that stand
-out of its jumps and share their size with fewer than two others are kept, and an event is not
-much shorter than its type's shortest label."""
+out of its jumps and share their size with fewer than two others are kept (the network's weak
+click responses crowd a file too), and an event is not much shorter than its type's shortest
+label."""
 
 import numpy as np
 
@@ -112,6 +113,68 @@ def test_crowding_is_counted_per_minute_so_a_long_file_keeps_its_clicks():
     detections = [click(ms) for ms in (5_000, 20_000, 35_000, 50_000)]  # 4 a minute
 
     assert check_detections(detections, features, hop_ms=HOP_MS) == detections
+
+
+def click_responses(seconds: float, peaks_ms: dict[int, float]) -> np.ndarray:
+    """A click probability per frame: 0.01 but for a 5-frame rise to each peak."""
+    probabilities = np.full(int(seconds * 100), 0.01, np.float32)
+    for start_ms, peak in peaks_ms.items():
+        probabilities[start_ms // HOP_MS : start_ms // HOP_MS + 5] = peak
+    return probabilities
+
+
+def test_an_engines_doubted_joins_crowd_a_file_so_a_click_among_them_must_stand_out():
+    features = with_jump(quiet_file(), 6_000, 0.015)  # a join the network believes
+    joins = {1_000: 0.2, 2_500: 0.3, 4_000: 0.15, 8_000: 0.4}  # four it doubts
+    responses = click_responses(12.0, {**joins, 6_000: 0.9})
+
+    found = check_detections([click(6_000)], features, hop_ms=HOP_MS, click_probabilities=responses)
+
+    assert found == []
+
+
+def test_a_click_that_stands_out_of_doubted_joins_is_kept():
+    features = with_jump(quiet_file(), 6_000, 0.2)
+    responses = click_responses(12.0, {1_000: 0.2, 2_500: 0.3, 4_000: 0.15, 6_000: 0.9})
+
+    found = check_detections([click(6_000)], features, hop_ms=HOP_MS, click_probabilities=responses)
+
+    assert found == [click(6_000)]
+
+
+def test_a_few_weak_responses_or_one_that_rises_again_do_not_crowd_a_file():
+    features = with_jump(quiet_file(), 6_000, 0.012)  # a subtle click, barely above the rest
+    # Two responses: the second rises twice 100 ms apart, which counts once.
+    responses = click_responses(12.0, {1_000: 0.2, 9_000: 0.3, 9_100: 0.2})
+    responses[6_000 // HOP_MS : 6_000 // HOP_MS + 5] = 0.9
+
+    found = check_detections([click(6_000)], features, hop_ms=HOP_MS, click_probabilities=responses)
+
+    assert found == [click(6_000)]
+
+
+def test_an_inference_job_crowds_a_file_by_its_models_weak_click_responses(monkeypatch):
+    from types import SimpleNamespace
+
+    import training.ml.model_file
+    from inference.detection import detect_events
+
+    responses = click_responses(12.0, {1_000: 0.2, 2_500: 0.3, 4_000: 0.15, 6_000: 0.9})
+    probabilities = np.stack([responses, np.zeros_like(responses)], axis=1)  # click, dropout
+    monkeypatch.setattr(training.ml.model_file, "predict", lambda *args, **kwargs: probabilities)
+    metadata = SimpleNamespace(
+        artifact_types=("click", "dropout"), hop_ms=HOP_MS, thresholds={}, shortest_events_ms={}
+    )
+    features = with_jump(quiet_file(), 6_000, 0.015)
+    config = {"threshold": None, "merge_window_ms": 200, "min_duration_ms": 50}
+
+    def found(**checks) -> list:
+        return detect_events(
+            SimpleNamespace(metadata=metadata), features, config={**config, **checks}
+        )
+
+    assert found() == []
+    assert [d.artifact_type for d in found(signal_checks=False)] == ["click"]
 
 
 def speech_with_pauses(seconds: float = 12.0) -> np.ndarray:

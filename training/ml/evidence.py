@@ -14,7 +14,11 @@ overlook on speech it has never heard. No Django imports.
   everywhere else. Of those, a family of same-size clicks (at least 3 whose largest jumps lie
   within 5 % of each other's) is dropped too: an engine that makes one transient at each of its
   joins makes it at the same size each time, where clicks that damage audio come in every size.
-  A file with few clicks keeps them all, subtle ones included.
+  A file with few clicks keeps them all, subtle ones included. The network's weaker responses
+  count too: an engine whose joins it mostly doubts (many rises of the click probability to
+  0.1 that stay under its operating point 0.5, at least 3 and at least 8 a minute) crowds the
+  file as surely as one whose joins it believes, and a file of one or two click detections among
+  them keeps only those that stand out.
 - **A dropout lies off the file's noise floor.** Audio that drops out is either digital zeros or
   far quieter than the file's own background; a pause between words lies at that background, with
   its spectrum. The floor is the quietest 5 % of the frames outside the file's dropout
@@ -38,7 +42,7 @@ import numpy as np
 import numpy.typing as npt
 
 from training.ml.data import ENERGY, FLAT_FRACTION, MAX_JUMP, N_MELS, ZERO_FRACTION
-from training.ml.postprocess import Detection
+from training.ml.postprocess import Detection, active_runs
 
 CLIPPING_MIN_FLAT_FRACTION = 0.01
 DENSE_CLICKS_MIN_COUNT = 3
@@ -46,6 +50,9 @@ DENSE_CLICKS_PER_MINUTE = 8.0
 CLICK_OVER_FILE_JUMPS = 2.0  # times the file's 99th-percentile frame jump
 SAME_SIZE_WITHIN = 0.05  # of the larger jump: two clicks this close in size are one transient's
 SAME_SIZE_FAMILY = 3  # clicks of one size, counting each, that make an engine's transient
+WEAK_CLICK_PROBABILITY = 0.1  # a rise of the click probability to here is a response...
+OPERATING_POINT = 0.5  # ...while its peak stays under the model's operating point (loop.py)
+WEAK_CLICKS_MERGE_MS = 200  # as the quickstart's merge window: one rise, not one per frame
 FILE_JUMP_PERCENTILE = 99.0
 SHORTEST_EVENT_SHARE = 0.5
 DROPOUT_MIN_ZERO_FRACTION = 0.5  # a frame this full of digital zeros is a dropout as it stands
@@ -62,9 +69,11 @@ def check_detections(
     hop_ms: int,
     lossy_source: bool = False,
     shortest_events_ms: Mapping[str, float] | None = None,
+    click_probabilities: npt.NDArray[np.floating] | None = None,  # (frames,) the model's
 ) -> list[Detection]:
     """`detections` less those the signal or the training labels contradict (see the module's
-    docstring), in their order. `shortest_events_ms` is the model's, per type."""
+    docstring), in their order. `shortest_events_ms` is the model's, per type; without
+    `click_probabilities` only click detections say whether a file is crowded."""
     frames = len(features)
     kept = [
         detection
@@ -82,7 +91,13 @@ def check_detections(
         ]
     kept = _dropouts_off_the_floor(kept, features, hop_ms)
     clicks = [detection for detection in kept if detection.artifact_type == "click"]
-    if not _clicks_are_dense(len(clicks), frames=frames, hop_ms=hop_ms):
+    crowded = _clicks_are_dense(len(clicks), frames=frames, hop_ms=hop_ms) or (
+        click_probabilities is not None
+        and _clicks_are_dense(
+            _weak_click_responses(click_probabilities, hop_ms), frames=frames, hop_ms=hop_ms
+        )
+    )
+    if not clicks or not crowded:
         return kept
     jumps = np.asarray(features[:, MAX_JUMP], dtype=np.float32)
     bar = CLICK_OVER_FILE_JUMPS * float(np.percentile(jumps, FILE_JUMP_PERCENTILE))
@@ -95,6 +110,20 @@ def check_detections(
         for detection in kept
         if detection.artifact_type != "click" or id(detection) in kept_clicks
     ]
+
+
+def _weak_click_responses(probabilities: npt.NDArray[np.floating], hop_ms: int) -> int:
+    """How many times the click probability rises to WEAK_CLICK_PROBABILITY without reaching
+    OPERATING_POINT (rises closer than WEAK_CLICKS_MERGE_MS count once)."""
+    probabilities = np.asarray(probabilities, dtype=np.float32)
+    starts, ends = active_runs(
+        probabilities >= WEAK_CLICK_PROBABILITY, max_gap=WEAK_CLICKS_MERGE_MS // hop_ms
+    )
+    if not len(starts):
+        return 0
+    bounds = np.stack([starts, ends], axis=1).reshape(-1)
+    peaks = np.maximum.reduceat(np.append(probabilities, 0.0), bounds)[::2]
+    return int(np.count_nonzero(peaks < OPERATING_POINT))
 
 
 def _in_families(sizes: npt.NDArray[np.float64], *, among: npt.NDArray[np.float64]) -> npt.NDArray:
