@@ -5,14 +5,14 @@ which is imported only when detection runs, so web processes never load it.
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
-from training.ml.evidence import check_detections
+from training.ml.evidence import check_detections, click_column
 from training.ml.postprocess import Detection, detections_from_probabilities
 
 if TYPE_CHECKING:
@@ -70,19 +70,12 @@ def detect_file(
             hop_ms=metadata.hop_ms,
             lossy_source=lossy_source,
             shortest_events_ms=metadata.shortest_events_ms,
-            click_probabilities=_column(probabilities, metadata.artifact_types, "click"),
+            click_probabilities=click_column(probabilities, metadata.artifact_types),
         )
     return FileResult(
         detections=detections,
         uncertainty=unsure_frames_per_minute(probabilities, hop_ms=metadata.hop_ms),
     )
-
-
-def _column(
-    probabilities: npt.NDArray[np.floating], artifact_types: Sequence[str], name: str
-) -> npt.NDArray[np.floating] | None:
-    """One type's probabilities, or None for a model without that type."""
-    return probabilities[:, artifact_types.index(name)] if name in artifact_types else None
 
 
 def _detections(

@@ -184,7 +184,7 @@ def split_detections(
     post-processing (merge 200 ms, minimum 50 ms) and `metadata`'s types and thresholds, then
     the signal checks as an inference job's default runs them (`signal_checks=False`: without;
     every corpus here is WAV or FLAC, lossless)."""
-    from training.ml.evidence import check_detections
+    from training.ml.evidence import check_detections, click_column
     from training.ml.postprocess import detections_from_probabilities
 
     manifest = json.loads((corpus / "manifest.json").read_text())
@@ -209,11 +209,7 @@ def split_detections(
                 frames,
                 hop_ms=metadata.hop_ms,
                 shortest_events_ms=metadata.shortest_events_ms,
-                click_probabilities=(
-                    probabilities[:, metadata.artifact_types.index("click")]
-                    if "click" in metadata.artifact_types
-                    else None
-                ),
+                click_probabilities=click_column(probabilities, metadata.artifact_types),
             )
         found.extend({"filename": entry["filename"], **item.__dict__} for item in detections)
     return found

@@ -42,7 +42,7 @@ import numpy as np
 import numpy.typing as npt
 
 from training.ml.data import ENERGY, FLAT_FRACTION, MAX_JUMP, N_MELS, ZERO_FRACTION
-from training.ml.postprocess import Detection, active_runs
+from training.ml.postprocess import Detection, active_runs, run_peaks
 
 CLIPPING_MIN_FLAT_FRACTION = 0.01
 DENSE_CLICKS_MIN_COUNT = 3
@@ -91,13 +91,15 @@ def check_detections(
         ]
     kept = _dropouts_off_the_floor(kept, features, hop_ms)
     clicks = [detection for detection in kept if detection.artifact_type == "click"]
+    if not clicks:
+        return kept
     crowded = _clicks_are_dense(len(clicks), frames=frames, hop_ms=hop_ms) or (
         click_probabilities is not None
         and _clicks_are_dense(
             _weak_click_responses(click_probabilities, hop_ms), frames=frames, hop_ms=hop_ms
         )
     )
-    if not clicks or not crowded:
+    if not crowded:
         return kept
     jumps = np.asarray(features[:, MAX_JUMP], dtype=np.float32)
     bar = CLICK_OVER_FILE_JUMPS * float(np.percentile(jumps, FILE_JUMP_PERCENTILE))
@@ -112,6 +114,15 @@ def check_detections(
     ]
 
 
+def click_column(
+    probabilities: npt.NDArray[np.floating], artifact_types: Sequence[str]
+) -> npt.NDArray[np.floating] | None:
+    """The click probabilities `check_detections` reads, or None for a model without clicks."""
+    if "click" not in artifact_types:
+        return None
+    return probabilities[:, list(artifact_types).index("click")]
+
+
 def _weak_click_responses(probabilities: npt.NDArray[np.floating], hop_ms: int) -> int:
     """How many times the click probability rises to WEAK_CLICK_PROBABILITY without reaching
     OPERATING_POINT (rises closer than WEAK_CLICKS_MERGE_MS count once)."""
@@ -121,9 +132,7 @@ def _weak_click_responses(probabilities: npt.NDArray[np.floating], hop_ms: int) 
     )
     if not len(starts):
         return 0
-    bounds = np.stack([starts, ends], axis=1).reshape(-1)
-    peaks = np.maximum.reduceat(np.append(probabilities, 0.0), bounds)[::2]
-    return int(np.count_nonzero(peaks < OPERATING_POINT))
+    return int(np.count_nonzero(run_peaks(probabilities, starts, ends) < OPERATING_POINT))
 
 
 def _in_families(sizes: npt.NDArray[np.float64], *, among: npt.NDArray[np.float64]) -> npt.NDArray:

@@ -62,6 +62,15 @@ def active_runs(
     return starts, ends
 
 
+def run_peaks(
+    scores: npt.NDArray[np.floating], starts: npt.NDArray[np.int64], ends: npt.NDArray[np.int64]
+) -> npt.NDArray[np.floating]:
+    """The largest score over [start, end) of each run (runs non-empty and in order):
+    reduceat over the interleaved run boundaries."""
+    bounds = np.stack([starts, ends], axis=1).reshape(-1)
+    return np.maximum.reduceat(np.append(scores, 0.0), bounds)[::2]
+
+
 def detections_from_probabilities(
     probabilities: npt.NDArray[np.floating],  # (frames, types), values in [0, 1]
     *,
@@ -92,9 +101,7 @@ def detections_from_probabilities(
         starts, ends = starts[long_enough], ends[long_enough]
         if not len(starts):
             continue
-        # Peaks over [start, end) of each run: reduceat over interleaved run boundaries.
-        bounds = np.stack([starts, ends], axis=1).reshape(-1)
-        peaks = np.maximum.reduceat(np.append(scores, 0.0), bounds)[::2]
+        peaks = run_peaks(scores, starts, ends)
         found.extend(
             Detection(artifact_type, int(first) * hop_ms, int(end) * hop_ms, float(peak))
             for first, end, peak in zip(starts, ends, peaks, strict=True)
